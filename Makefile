@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make              module for KDIR + the vpnecmp CLI
+# make modules-all  module for every supported installed kernel, in build/KVER/
+# make check        the selftests in QEMU guests on every supported kernel
+# make lint         W=1 + sparse on every kernel, checkpatch --strict
+# make deps         install what build, tests and demo need (Debian archive)
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD := build
+
+VPNECMP_VERSION := $(shell git -C $(TOP) describe --always --dirty --tags 2>/dev/null | sed 's/^v//')
+ifeq ($(VPNECMP_VERSION),)
+VPNECMP_VERSION := $(shell cat $(TOP)/VERSION)
+else
+VPNECMP_VERSION := $(shell cat $(TOP)/VERSION)-$(VPNECMP_VERSION)
+endif
+
+# Supported kernels that are installed with headers: Debian's 6.1 and 6.12.
+KVERS ?= $(shell cd /lib/modules 2>/dev/null && for k in 6.1.* 6.12.*; do \
+		[ -e "$$k/build/Makefile" ] && echo "$$k"; done | sort -V)
+# KDIR: the running kernel's build tree, else the newest installed one.
+KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
+		echo /lib/modules/$$(uname -r)/build; else \
+		ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
+
+MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
+
+.PHONY: all module userspace modules-all check lint style sparse deps clean install \
+	module-install demo bench FORCE
+
+all: module userspace
+
+module:
+	@[ -n "$(KDIR)" ] || { echo "no kernel build tree: make deps, or KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) VPNECMP_VERSION=$(VPNECMP_VERSION) modules
+
+userspace:
+	$(MAKE) -C userspace VPNECMP_VERSION=$(VPNECMP_VERSION)
+
+# One copy of the sources per kernel: kbuild writes its objects beside them.
+$(BUILD)/%/vpnecmp.ko: $(MODULE_SRCS) FORCE
+	@mkdir -p $(BUILD)/$*/src
+	@cp -a $(addprefix $(TOP)/,Kbuild VERSION uapi) $(BUILD)/$*/src/
+	@mkdir -p $(BUILD)/$*/src/module && cp -a $(TOP)/module/*.[ch] $(TOP)/module/Kbuild \
+		$(BUILD)/$*/src/module/
+	$(MAKE) -C /lib/modules/$*/build M=$(TOP)/$(BUILD)/$*/src \
+		VPNECMP_VERSION=$(VPNECMP_VERSION) $(KBUILD_EXTRA) modules
+	@cp $(BUILD)/$*/src/module/vpnecmp.ko $@
+
+modules-all: $(foreach k,$(KVERS),$(BUILD)/$(k)/vpnecmp.ko)
+
+check: modules-all userspace
+	@selftests/vm/check.sh $(TESTS)
+
+# W=1 and sparse on every supported kernel, then checkpatch.
+lint:
+	@set -e; for k in $(KVERS); do \
+		echo "== W=1 C=2 $$k"; \
+		rm -rf $(BUILD)/lint-$$k; mkdir -p $(BUILD)/lint-$$k; \
+		cp -a Kbuild VERSION module uapi $(BUILD)/lint-$$k/; \
+		$(MAKE) -s -C /lib/modules/$$k/build M=$(TOP)/$(BUILD)/lint-$$k W=1 C=2 \
+			VPNECMP_VERSION=$(VPNECMP_VERSION) modules 2>&1 | \
+			grep -v -E '^ *(CC|LD|MODPOST|CHECK|BTF)|Skipping BTF|^$$' | \
+			tee $(BUILD)/lint-$$k.log; \
+		[ ! -s $(BUILD)/lint-$$k.log ] || { echo "lint: warnings on $$k" >&2; exit 1; }; \
+	done
+	@scripts/checkpatch.sh
+
+deps:
+	@scripts/deps.sh
+
+install: module-install
+	$(MAKE) -C userspace install
+
+module-install:
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
+
+FORCE:
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null
+	$(MAKE) -C userspace clean
+	rm -rf $(BUILD)

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpnecmp: tunnel-aware nexthop groups for route-based IPsec gateways.
+ *
+ * Module and per-namespace life cycle.
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "vpnecmp.h"
+
+unsigned int vpnecmp_net_id __read_mostly;
+struct workqueue_struct *vpnecmp_wq __read_mostly;
+
+/**
+ * vpnecmp_kick - run the apply work as soon as possible
+ * @vn: the namespace
+ *
+ * Context: any; sa_lock held (it orders the kick against namespace exit).
+ */
+void vpnecmp_kick(struct vpnecmp_net *vn)
+{
+	lockdep_assert_held(&vn->sa_lock);
+	if (!vn->dying)
+		mod_delayed_work(vpnecmp_wq, &vn->work, 0);
+}
+
+/**
+ * vpnecmp_path_free - remove a path from everything and free it
+ * @vn: the namespace
+ * @path: the path
+ *
+ * Context: process, cfg_lock held.
+ */
+void vpnecmp_path_free(struct vpnecmp_net *vn, struct vpnecmp_path *path)
+{
+	lockdep_assert_held(&vn->cfg_lock);
+	vpnecmp_path_unhash(vn, path);
+	list_del(&path->list);
+	list_del(&path->group_node);
+	path->group->npaths--;
+	vn->npaths--;
+	vn->gen++;
+	kfree(path);
+}
+
+static int __net_init vpnecmp_net_init(struct net *net)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(net);
+
+	vn->net = net;
+	mutex_init(&vn->cfg_lock);
+	INIT_LIST_HEAD(&vn->groups);
+	INIT_LIST_HEAD(&vn->paths);
+	spin_lock_init(&vn->sa_lock);
+	hash_init(vn->sa_hash);
+	INIT_DELAYED_WORK(&vn->work, vpnecmp_work_fn);
+	return vpnecmp_nhgrp_net_init(vn);
+}
+
+/*
+ * The kernel nexthop group is left as it was last applied: it belongs to
+ * the operator, and the routes using it keep working.
+ */
+static void __net_exit vpnecmp_net_exit(struct net *net)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(net);
+	struct vpnecmp_group *grp, *gtmp;
+	struct vpnecmp_path *path, *ptmp;
+
+	vpnecmp_nhgrp_net_exit(vn);
+
+	mutex_lock(&vn->cfg_lock);
+	list_for_each_entry_safe(path, ptmp, &vn->paths, list)
+		vpnecmp_path_free(vn, path);
+	list_for_each_entry_safe(grp, gtmp, &vn->groups, list) {
+		list_del(&grp->list);
+		kfree(grp->members);
+		kfree(grp);
+	}
+	vn->ngroups = 0;
+	mutex_unlock(&vn->cfg_lock);
+	mutex_destroy(&vn->cfg_lock);
+}
+
+static struct pernet_operations vpnecmp_net_ops = {
+	.init	= vpnecmp_net_init,
+	.exit	= vpnecmp_net_exit,
+	.id	= &vpnecmp_net_id,
+	.size	= sizeof(struct vpnecmp_net),
+};
+
+static int __init vpnecmp_init(void)
+{
+	int err;
+
+	vpnecmp_wq = alloc_ordered_workqueue("vpnecmp", VPNECMP_WQ_FLAGS);
+	if (!vpnecmp_wq)
+		return -ENOMEM;
+	err = register_pernet_subsys(&vpnecmp_net_ops);
+	if (err)
+		goto err_wq;
+	vpnecmp_xfrm_init();
+	err = vpnecmp_nl_init();
+	if (err)
+		goto err_xfrm;
+	pr_info("version %s loaded\n", VPNECMP_VERSION);
+	return 0;
+
+err_xfrm:
+	vpnecmp_xfrm_exit();
+	unregister_pernet_subsys(&vpnecmp_net_ops);
+err_wq:
+	destroy_workqueue(vpnecmp_wq);
+	return err;
+}
+
+/*
+ * Reverse order: no handler runs after the family is gone, no SA event
+ * after the key manager is gone (an RCU grace period is waited for), then
+ * each namespace's work is cancelled and its state freed.
+ */
+static void __exit vpnecmp_exit(void)
+{
+	vpnecmp_nl_exit();
+	vpnecmp_xfrm_exit();
+	unregister_pernet_subsys(&vpnecmp_net_ops);
+	destroy_workqueue(vpnecmp_wq);
+}
+
+module_init(vpnecmp_init);
+module_exit(vpnecmp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Tunnel-aware nexthop groups for route-based IPsec gateways");
+MODULE_AUTHOR("The vpnecmp developers");
+MODULE_VERSION(VPNECMP_VERSION);
+MODULE_ALIAS_GENL_FAMILY(VPNECMP_GENL_NAME);

@@ -1,0 +1,1135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "vpnecmp": configuration, state, signals from
+ * userspace and the event stream.
+ *
+ * Handlers run in process context with no lock held by genetlink
+ * (parallel_ops); they serialise on the namespace's cfg_lock.
+ */
+
+#include <linux/inet.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include "vpnecmp.h"
+
+#define VPNECMP_MAX_GROUPS	1024
+#define VPNECMP_MAX_PATHS	4096
+#define VPNECMP_GROUP_MAX_PATHS	256
+#define VPNECMP_DEFAULT_HOLD_UP_MS	1000
+
+static struct genl_family vpnecmp_family;
+
+static struct netlink_range_validation vpnecmp_hold_up_range = {
+	.max = VPNECMP_HOLD_UP_MAX_MS,
+};
+
+static const struct nla_policy vpnecmp_group_policy[VPNECMP_GROUP_A_MAX + 1] = {
+	[VPNECMP_GROUP_A_NAME] = { .type = NLA_NUL_STRING,
+				   .len = VPNECMP_NAME_MAX - 1 },
+	[VPNECMP_GROUP_A_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPNECMP_GROUP_A_TYPE] = NLA_POLICY_MAX(NLA_U32, VPNECMP_GROUP_RESILIENT),
+	[VPNECMP_GROUP_A_ALL_DOWN] = NLA_POLICY_MAX(NLA_U32,
+						    VPNECMP_ALL_DOWN_FALLBACK),
+	[VPNECMP_GROUP_A_FALLBACK_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPNECMP_GROUP_A_PREEMPT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPNECMP_GROUP_A_HOLD_UP_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &vpnecmp_hold_up_range),
+	[VPNECMP_GROUP_A_STATE ... VPNECMP_GROUP_A_ERROR_MSG] = {
+		.type = NLA_REJECT,
+		.reject_message = "read-only group attribute",
+	},
+};
+
+static const struct nla_policy vpnecmp_path_policy[VPNECMP_PATH_A_MAX + 1] = {
+	[VPNECMP_PATH_A_NAME] = { .type = NLA_NUL_STRING,
+				  .len = VPNECMP_NAME_MAX - 1 },
+	[VPNECMP_PATH_A_GROUP] = { .type = NLA_NUL_STRING,
+				   .len = VPNECMP_NAME_MAX - 1 },
+	[VPNECMP_PATH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPNECMP_PATH_A_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPNECMP_PATH_A_LOCAL4] = { .type = NLA_BE32 },
+	[VPNECMP_PATH_A_REMOTE4] = { .type = NLA_BE32 },
+	[VPNECMP_PATH_A_LOCAL6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[VPNECMP_PATH_A_REMOTE6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[VPNECMP_PATH_A_MARK] = { .type = NLA_U32 },
+	[VPNECMP_PATH_A_IF_ID] = { .type = NLA_U32 },
+	[VPNECMP_PATH_A_WEIGHT] = NLA_POLICY_RANGE(NLA_U32, 1, VPNECMP_WEIGHT_MAX),
+	[VPNECMP_PATH_A_TIER] = NLA_POLICY_MAX(NLA_U32, VPNECMP_TIER_MAX),
+	[VPNECMP_PATH_A_SIGNALS] = NLA_POLICY_MASK(NLA_U32, VPNECMP_SIGNALS_ALL),
+	[VPNECMP_PATH_A_HOLD_UP_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &vpnecmp_hold_up_range),
+	[VPNECMP_PATH_A_STATE ... VPNECMP_PATH_A_STATS] = {
+		.type = NLA_REJECT,
+		.reject_message = "read-only path attribute",
+	},
+};
+
+static const struct nla_policy vpnecmp_policy[VPNECMP_A_MAX + 1] = {
+	[VPNECMP_A_VERSION] = { .type = NLA_REJECT,
+				.reject_message = "read-only attribute" },
+	[VPNECMP_A_INFO] = { .type = NLA_REJECT,
+			     .reject_message = "read-only attribute" },
+	[VPNECMP_A_GROUP] = NLA_POLICY_NESTED(vpnecmp_group_policy),
+	[VPNECMP_A_PATH] = NLA_POLICY_NESTED(vpnecmp_path_policy),
+	[VPNECMP_A_SIGNAL] = NLA_POLICY_MAX(NLA_U32, VPNECMP_SIGNAL_MAX),
+	[VPNECMP_A_SIGNAL_UP] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPNECMP_A_NTF] = { .type = NLA_REJECT,
+			    .reject_message = "read-only attribute" },
+};
+
+static struct vpnecmp_group *vpnecmp_group_find(struct vpnecmp_net *vn,
+						const char *name)
+{
+	struct vpnecmp_group *grp;
+
+	lockdep_assert_held(&vn->cfg_lock);
+	list_for_each_entry(grp, &vn->groups, list)
+		if (!strcmp(grp->name, name))
+			return grp;
+	return NULL;
+}
+
+static struct vpnecmp_path *vpnecmp_path_find(struct vpnecmp_net *vn,
+					      const char *name)
+{
+	struct vpnecmp_path *path;
+
+	lockdep_assert_held(&vn->cfg_lock);
+	list_for_each_entry(path, &vn->paths, list)
+		if (!strcmp(path->name, name))
+			return path;
+	return NULL;
+}
+
+/* Parse the request's object nest; @name is required in every command. */
+static int vpnecmp_nl_parse(struct genl_info *info, int type,
+			    struct nlattr **tb, int maxtype,
+			    const struct nla_policy *policy, int name_type)
+{
+	struct nlattr *nest = info->attrs[type];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, type))
+		return -EINVAL;
+	err = nla_parse_nested(tb, maxtype, nest, policy, info->extack);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, name_type))
+		return -EINVAL;
+	if (!nla_len(tb[name_type]) || !*(char *)nla_data(tb[name_type])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[name_type], "empty name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vpnecmp_put_members(struct sk_buff *skb, int type,
+			       const struct vpnecmp_member *m, u32 n)
+{
+	struct nlattr *nest, *entry;
+	u32 i;
+
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		entry = nla_nest_start(skb, i + 1);
+		if (!entry ||
+		    nla_put_u32(skb, VPNECMP_MEMBER_A_NHID, m[i].nhid) ||
+		    nla_put_u32(skb, VPNECMP_MEMBER_A_WEIGHT, m[i].weight) ||
+		    (m[i].path[0] &&
+		     nla_put_string(skb, VPNECMP_MEMBER_A_PATH, m[i].path)))
+			goto err;
+		nla_nest_end(skb, entry);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int vpnecmp_fill_group(struct sk_buff *skb,
+			      const struct vpnecmp_group *grp)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, VPNECMP_A_GROUP);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, VPNECMP_GROUP_A_NAME, grp->name) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_NHID, grp->nhid) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_TYPE, grp->resilient ?
+			VPNECMP_GROUP_RESILIENT : VPNECMP_GROUP_MPATH) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_ALL_DOWN, grp->all_down) ||
+	    (grp->fallback_nhid &&
+	     nla_put_u32(skb, VPNECMP_GROUP_A_FALLBACK_NHID,
+			 grp->fallback_nhid)) ||
+	    nla_put_u8(skb, VPNECMP_GROUP_A_PREEMPT, grp->preempt) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_HOLD_UP_MS, grp->hold_up_ms) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_STATE, grp->state) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_ACTIVE_TIER, grp->active_tier) ||
+	    vpnecmp_put_members(skb, VPNECMP_GROUP_A_MEMBERS, grp->members,
+				grp->applied ? grp->nmembers : 0) ||
+	    nla_put_s32(skb, VPNECMP_GROUP_A_ERROR, grp->error) ||
+	    (grp->error && grp->error_msg[0] &&
+	     nla_put_string(skb, VPNECMP_GROUP_A_ERROR_MSG, grp->error_msg)) ||
+	    nla_put_u64_64bit(skb, VPNECMP_GROUP_A_REPLACES, grp->replaces,
+			      VPNECMP_GROUP_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_GROUP_A_REPLACE_FAILS,
+			      grp->replace_fails, VPNECMP_GROUP_A_PAD) ||
+	    nla_put_u32(skb, VPNECMP_GROUP_A_PATHS, grp->npaths)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpnecmp_fill_path_stats(struct sk_buff *skb, struct vpnecmp_net *vn,
+				   struct vpnecmp_path *path)
+{
+	u64 bytes, packets, adds, dels;
+	struct nlattr *nest;
+	u32 count;
+
+	vpnecmp_path_sa_stats(vn, path, &count, &bytes, &packets);
+	spin_lock_bh(&vn->sa_lock);
+	adds = path->sa_adds;
+	dels = path->sa_dels;
+	spin_unlock_bh(&vn->sa_lock);
+
+	nest = nla_nest_start(skb, VPNECMP_PATH_A_STATS);
+	if (!nest ||
+	    nla_put_u32(skb, VPNECMP_STATS_A_SA_COUNT, count) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_TRANSITIONS,
+			      path->transitions, VPNECMP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_TIME_IN_STATE_MS,
+			      div_u64(ktime_get_ns() - path->last_change_ns,
+				      NSEC_PER_MSEC), VPNECMP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_LAST_CHANGE_NS,
+			      path->last_change_ns, VPNECMP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_BYTES, bytes,
+			      VPNECMP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_PACKETS, packets,
+			      VPNECMP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_SA_ADDS, adds,
+			      VPNECMP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPNECMP_STATS_A_SA_DELS, dels,
+			      VPNECMP_STATS_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpnecmp_fill_path(struct sk_buff *skb, struct vpnecmp_net *vn,
+			     struct vpnecmp_path *path)
+{
+	const struct vpnecmp_key *key = &path->key;
+	struct nlattr *nest;
+	u32 up;
+	int err;
+
+	spin_lock_bh(&vn->sa_lock);
+	up = path->sig_up & VPNECMP_SIGNALS_ALL;
+	if (!list_empty(&path->sas))
+		up |= BIT(VPNECMP_SIGNAL_SA);
+	spin_unlock_bh(&vn->sa_lock);
+
+	nest = nla_nest_start(skb, VPNECMP_A_PATH);
+	if (!nest)
+		return -EMSGSIZE;
+	if (key->family == AF_INET)
+		err = nla_put_in_addr(skb, VPNECMP_PATH_A_LOCAL4,
+				      key->saddr.a4) ||
+		      nla_put_in_addr(skb, VPNECMP_PATH_A_REMOTE4,
+				      key->daddr.a4);
+	else
+		err = nla_put_in6_addr(skb, VPNECMP_PATH_A_LOCAL6,
+				       &key->saddr.in6) ||
+		      nla_put_in6_addr(skb, VPNECMP_PATH_A_REMOTE6,
+				       &key->daddr.in6);
+	if (err ||
+	    nla_put_string(skb, VPNECMP_PATH_A_NAME, path->name) ||
+	    nla_put_string(skb, VPNECMP_PATH_A_GROUP, path->group->name) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_IFINDEX, path->ifindex) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_NHID, path->nhid) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_MARK, key->mark) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_IF_ID, key->if_id) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_WEIGHT, path->weight) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_TIER, path->tier) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_SIGNALS, path->signals) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_HOLD_UP_MS, path->hold_up_ms) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_STATE, path->state) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_SIGNALS_UP, up) ||
+	    nla_put_u32(skb, VPNECMP_PATH_A_REASON, path->reason) ||
+	    nla_put_u8(skb, VPNECMP_PATH_A_MEMBER, path->member) ||
+	    vpnecmp_fill_path_stats(skb, vn, path)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpnecmp_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct vpnecmp_counters cnt;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	u32 ngroups, npaths;
+	void *hdr;
+
+	mutex_lock(&vn->cfg_lock);
+	ngroups = vn->ngroups;
+	npaths = vn->npaths;
+	mutex_unlock(&vn->cfg_lock);
+	spin_lock_bh(&vn->sa_lock);
+	cnt = vn->cnt;
+	spin_unlock_bh(&vn->sa_lock);
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vpnecmp_family, 0,
+				VPNECMP_CMD_VERSION_GET);
+	if (!hdr)
+		goto err;
+	if (nla_put_string(msg, VPNECMP_A_VERSION, VPNECMP_VERSION))
+		goto err;
+	nest = nla_nest_start(msg, VPNECMP_A_INFO);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_XFRM_EVENTS, cnt.xfrm_events,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_SA_ADD, cnt.sa_add,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_SA_DEL, cnt.sa_del,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_SA_EXPIRE, cnt.sa_expire,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_SA_FLUSH, cnt.sa_flush,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_SA_MATCHED, cnt.sa_matched,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u32(msg, VPNECMP_INFO_A_GROUPS, ngroups) ||
+	    nla_put_u32(msg, VPNECMP_INFO_A_PATHS, npaths))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* Group options shared by GROUP_NEW and GROUP_SET. */
+static int vpnecmp_group_opts(struct vpnecmp_net *vn, struct nlattr **tb,
+			      struct vpnecmp_group *grp, u32 *all_down,
+			      u32 *fallback, struct netlink_ext_ack *extack)
+{
+	*all_down = grp->all_down;
+	*fallback = grp->fallback_nhid;
+	if (tb[VPNECMP_GROUP_A_ALL_DOWN])
+		*all_down = nla_get_u32(tb[VPNECMP_GROUP_A_ALL_DOWN]);
+	if (tb[VPNECMP_GROUP_A_FALLBACK_NHID])
+		*fallback = nla_get_u32(tb[VPNECMP_GROUP_A_FALLBACK_NHID]);
+	else if (*all_down != VPNECMP_ALL_DOWN_FALLBACK)
+		*fallback = 0;
+
+	if (*all_down != VPNECMP_ALL_DOWN_FALLBACK) {
+		if (tb[VPNECMP_GROUP_A_FALLBACK_NHID]) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    tb[VPNECMP_GROUP_A_FALLBACK_NHID],
+					    "fallback nexthop needs all-down fallback");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!*fallback) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "all-down fallback needs a fallback nexthop id");
+		return -EINVAL;
+	}
+	if (*fallback == grp->nhid) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_FALLBACK_NHID],
+				    "fallback nexthop is the group itself");
+		return -EINVAL;
+	}
+	return vpnecmp_nh_check(vn->net, *fallback, false, 0, NULL, extack);
+}
+
+static int vpnecmp_nl_group_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_GROUP_A_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct vpnecmp_group *grp, *other;
+	u32 all_down, fallback;
+	bool resilient;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
+			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+	if (err)
+		return err;
+	if (NL_REQ_ATTR_CHECK(extack, info->attrs[VPNECMP_A_GROUP], tb,
+			      VPNECMP_GROUP_A_NHID))
+		return -EINVAL;
+
+	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
+	if (!grp)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&grp->paths);
+	nla_strscpy(grp->name, tb[VPNECMP_GROUP_A_NAME], sizeof(grp->name));
+	grp->nhid = nla_get_u32(tb[VPNECMP_GROUP_A_NHID]);
+	grp->preempt = true;
+	grp->hold_up_ms = VPNECMP_DEFAULT_HOLD_UP_MS;
+	grp->state = VPNECMP_GROUP_EMPTY;
+	if (tb[VPNECMP_GROUP_A_PREEMPT])
+		grp->preempt = nla_get_u8(tb[VPNECMP_GROUP_A_PREEMPT]);
+	if (tb[VPNECMP_GROUP_A_HOLD_UP_MS])
+		grp->hold_up_ms = nla_get_u32(tb[VPNECMP_GROUP_A_HOLD_UP_MS]);
+
+	mutex_lock(&vn->cfg_lock);
+	if (vpnecmp_group_find(vn, grp->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_NAME],
+				    "group already exists");
+		err = -EEXIST;
+		goto err_unlock;
+	}
+	list_for_each_entry(other, &vn->groups, list) {
+		if (other->nhid == grp->nhid) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_NHID],
+					    "nexthop group is already managed by another group");
+			err = -EEXIST;
+			goto err_unlock;
+		}
+	}
+	if (vn->ngroups >= VPNECMP_MAX_GROUPS) {
+		NL_SET_ERR_MSG_MOD(extack, "too many groups");
+		err = -ENOSPC;
+		goto err_unlock;
+	}
+	err = vpnecmp_nh_check(vn->net, grp->nhid, true, 0, &resilient, extack);
+	if (err) {
+		NL_SET_BAD_ATTR(extack, tb[VPNECMP_GROUP_A_NHID]);
+		goto err_unlock;
+	}
+	grp->resilient = resilient;
+	if (tb[VPNECMP_GROUP_A_TYPE] &&
+	    nla_get_u32(tb[VPNECMP_GROUP_A_TYPE]) !=
+	    (resilient ? VPNECMP_GROUP_RESILIENT : VPNECMP_GROUP_MPATH)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_TYPE],
+				    "type does not match the kernel nexthop group");
+		err = -EINVAL;
+		goto err_unlock;
+	}
+	err = vpnecmp_group_opts(vn, tb, grp, &all_down, &fallback, extack);
+	if (err)
+		goto err_unlock;
+	grp->all_down = all_down;
+	grp->fallback_nhid = fallback;
+
+	list_add_tail(&grp->list, &vn->groups);
+	vn->ngroups++;
+	vn->gen++;
+	mutex_unlock(&vn->cfg_lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&vn->cfg_lock);
+	kfree(grp);
+	return err;
+}
+
+static int vpnecmp_nl_group_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_GROUP_A_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct vpnecmp_group *grp;
+	u32 all_down, fallback;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
+			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+	if (err)
+		return err;
+	if (tb[VPNECMP_GROUP_A_NHID] || tb[VPNECMP_GROUP_A_TYPE]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_NHID] ?:
+				    tb[VPNECMP_GROUP_A_TYPE],
+				    "nexthop id and type cannot be changed");
+		return -EINVAL;
+	}
+
+	mutex_lock(&vn->cfg_lock);
+	grp = vpnecmp_group_find(vn, nla_data(tb[VPNECMP_GROUP_A_NAME]));
+	if (!grp) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_NAME],
+				    "group not found");
+		err = -ENOENT;
+		goto out;
+	}
+	err = vpnecmp_group_opts(vn, tb, grp, &all_down, &fallback, extack);
+	if (err)
+		goto out;
+	grp->all_down = all_down;
+	grp->fallback_nhid = fallback;
+	if (tb[VPNECMP_GROUP_A_PREEMPT])
+		grp->preempt = nla_get_u8(tb[VPNECMP_GROUP_A_PREEMPT]);
+	if (tb[VPNECMP_GROUP_A_HOLD_UP_MS])
+		grp->hold_up_ms = nla_get_u32(tb[VPNECMP_GROUP_A_HOLD_UP_MS]);
+	vn->gen++;
+	spin_lock_bh(&vn->sa_lock);
+	vpnecmp_kick(vn);
+	spin_unlock_bh(&vn->sa_lock);
+out:
+	mutex_unlock(&vn->cfg_lock);
+	return err;
+}
+
+static int vpnecmp_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_GROUP_A_MAX + 1];
+	struct vpnecmp_group *grp;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
+			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+	if (err)
+		return err;
+
+	mutex_lock(&vn->cfg_lock);
+	grp = vpnecmp_group_find(vn, nla_data(tb[VPNECMP_GROUP_A_NAME]));
+	if (!grp) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNECMP_GROUP_A_NAME],
+				    "group not found");
+		err = -ENOENT;
+	} else if (grp->npaths) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNECMP_GROUP_A_NAME],
+				    "group still has paths");
+		err = -EBUSY;
+	} else {
+		list_del(&grp->list);
+		vn->ngroups--;
+		vn->gen++;
+		kfree(grp->members);
+		kfree(grp);
+	}
+	mutex_unlock(&vn->cfg_lock);
+	return err;
+}
+
+static int vpnecmp_nl_group_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_GROUP_A_MAX + 1];
+	struct vpnecmp_group *grp;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
+			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&vn->cfg_lock);
+	grp = vpnecmp_group_find(vn, nla_data(tb[VPNECMP_GROUP_A_NAME]));
+	if (!grp) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNECMP_GROUP_A_NAME],
+				    "group not found");
+		err = -ENOENT;
+		goto err;
+	}
+	hdr = genlmsg_put_reply(msg, info, &vpnecmp_family, 0,
+				VPNECMP_CMD_GROUP_GET);
+	err = -EMSGSIZE;
+	if (!hdr || vpnecmp_fill_group(msg, grp))
+		goto err;
+	mutex_unlock(&vn->cfg_lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	mutex_unlock(&vn->cfg_lock);
+	nlmsg_free(msg);
+	return err;
+}
+
+/* cb->args[0]: index of the next object to dump. */
+static int vpnecmp_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			   bool paths)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(sock_net(skb->sk));
+	struct vpnecmp_group *grp;
+	struct vpnecmp_path *path;
+	long idx = 0, start = cb->args[0];
+	void *hdr;
+	int err;
+
+	mutex_lock(&vn->cfg_lock);
+	cb->seq = vn->gen;
+	if (paths) {
+		list_for_each_entry(path, &vn->paths, list) {
+			if (idx++ < start)
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &vpnecmp_family,
+					  NLM_F_MULTI, VPNECMP_CMD_PATH_GET);
+			if (!hdr)
+				goto full;
+			genl_dump_check_consistent(cb, hdr);
+			err = vpnecmp_fill_path(skb, vn, path);
+			if (err) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+		}
+	} else {
+		list_for_each_entry(grp, &vn->groups, list) {
+			if (idx++ < start)
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &vpnecmp_family,
+					  NLM_F_MULTI, VPNECMP_CMD_GROUP_GET);
+			if (!hdr)
+				goto full;
+			genl_dump_check_consistent(cb, hdr);
+			err = vpnecmp_fill_group(skb, grp);
+			if (err) {
+				genlmsg_cancel(skb, hdr);
+				goto full;
+			}
+			genlmsg_end(skb, hdr);
+		}
+	}
+	mutex_unlock(&vn->cfg_lock);
+	cb->args[0] = idx;
+	return skb->len;
+full:
+	mutex_unlock(&vn->cfg_lock);
+	cb->args[0] = idx - 1;
+	return skb->len;
+}
+
+static int vpnecmp_nl_group_get_dumpit(struct sk_buff *skb,
+				       struct netlink_callback *cb)
+{
+	return vpnecmp_nl_dump(skb, cb, false);
+}
+
+static int vpnecmp_nl_path_get_dumpit(struct sk_buff *skb,
+				      struct netlink_callback *cb)
+{
+	return vpnecmp_nl_dump(skb, cb, true);
+}
+
+/* Cross-attribute checks of PATH_NEW; fills the SA match key. */
+static int vpnecmp_path_precheck(struct nlattr *nest, struct nlattr **tb,
+				 struct vpnecmp_key *key,
+				 struct netlink_ext_ack *extack)
+{
+	bool v4 = tb[VPNECMP_PATH_A_LOCAL4] || tb[VPNECMP_PATH_A_REMOTE4];
+	bool v6 = tb[VPNECMP_PATH_A_LOCAL6] || tb[VPNECMP_PATH_A_REMOTE6];
+
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_GROUP) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_IFINDEX) ||
+	    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_NHID))
+		return -EINVAL;
+	if (v4 && v6) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "tunnel endpoints mix IPv4 and IPv6");
+		return -EINVAL;
+	}
+	memset(key, 0, sizeof(*key));
+	if (v6) {
+		if (NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_LOCAL6) ||
+		    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_REMOTE6))
+			return -EINVAL;
+		key->family = AF_INET6;
+		key->saddr.in6 = nla_get_in6_addr(tb[VPNECMP_PATH_A_LOCAL6]);
+		key->daddr.in6 = nla_get_in6_addr(tb[VPNECMP_PATH_A_REMOTE6]);
+	} else {
+		if (NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_LOCAL4) ||
+		    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_REMOTE4))
+			return -EINVAL;
+		key->family = AF_INET;
+		key->saddr.a4 = nla_get_in_addr(tb[VPNECMP_PATH_A_LOCAL4]);
+		key->daddr.a4 = nla_get_in_addr(tb[VPNECMP_PATH_A_REMOTE4]);
+	}
+	if (tb[VPNECMP_PATH_A_MARK])
+		key->mark = nla_get_u32(tb[VPNECMP_PATH_A_MARK]);
+	if (tb[VPNECMP_PATH_A_IF_ID])
+		key->if_id = nla_get_u32(tb[VPNECMP_PATH_A_IF_ID]);
+	return 0;
+}
+
+static void vpnecmp_path_opts(struct vpnecmp_path *path, struct nlattr **tb)
+{
+	if (tb[VPNECMP_PATH_A_WEIGHT])
+		path->weight = nla_get_u32(tb[VPNECMP_PATH_A_WEIGHT]);
+	if (tb[VPNECMP_PATH_A_TIER])
+		path->tier = nla_get_u32(tb[VPNECMP_PATH_A_TIER]);
+	if (tb[VPNECMP_PATH_A_HOLD_UP_MS])
+		path->hold_up_ms = nla_get_u32(tb[VPNECMP_PATH_A_HOLD_UP_MS]);
+}
+
+static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *nest = info->attrs[VPNECMP_A_PATH];
+	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct vpnecmp_path *path, *other;
+	struct vpnecmp_group *grp;
+	struct net_device *dev;
+	struct vpnecmp_key key;
+	bool dup;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
+			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+	if (err)
+		return err;
+	err = vpnecmp_path_precheck(nest, tb, &key, extack);
+	if (err)
+		return err;
+
+	path = kzalloc(sizeof(*path), GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&path->sas);
+	nla_strscpy(path->name, tb[VPNECMP_PATH_A_NAME], sizeof(path->name));
+	path->key = key;
+	path->ifindex = nla_get_u32(tb[VPNECMP_PATH_A_IFINDEX]);
+	path->nhid = nla_get_u32(tb[VPNECMP_PATH_A_NHID]);
+	path->weight = 1;
+	path->signals = BIT(VPNECMP_SIGNAL_SA);
+	if (tb[VPNECMP_PATH_A_SIGNALS])
+		path->signals = nla_get_u32(tb[VPNECMP_PATH_A_SIGNALS]);
+	/* Draining must always work, whatever else is monitored. */
+	path->signals |= BIT(VPNECMP_SIGNAL_ADMIN);
+	/* Userspace signals are up until a feeder says otherwise. */
+	path->sig_up = VPNECMP_SIGNALS_ALL & ~BIT(VPNECMP_SIGNAL_SA);
+	path->state = VPNECMP_PATH_DOWN;
+	path->reason = VPNECMP_REASON_CONFIG;
+	path->fresh = true;
+	path->nh_ok = true;
+	path->last_change_ns = ktime_get_ns();
+
+	mutex_lock(&vn->cfg_lock);
+	grp = vpnecmp_group_find(vn, nla_data(tb[VPNECMP_PATH_A_GROUP]));
+	if (!grp) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_GROUP],
+				    "group not found");
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	path->hold_up_ms = grp->hold_up_ms;
+	vpnecmp_path_opts(path, tb);
+	if (vpnecmp_path_find(vn, path->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_NAME],
+				    "path already exists");
+		err = -EEXIST;
+		goto err_unlock;
+	}
+	if (vn->npaths >= VPNECMP_MAX_PATHS ||
+	    grp->npaths >= VPNECMP_GROUP_MAX_PATHS) {
+		NL_SET_ERR_MSG_MOD(extack, "too many paths");
+		err = -ENOSPC;
+		goto err_unlock;
+	}
+	list_for_each_entry(other, &grp->paths, group_node) {
+		if (other->nhid == path->nhid) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_NHID],
+					    "nexthop already used by another path of the group");
+			err = -EEXIST;
+			goto err_unlock;
+		}
+	}
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(vn->net, path->ifindex);
+	rcu_read_unlock();
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_IFINDEX],
+				    "device not found");
+		err = -ENODEV;
+		goto err_unlock;
+	}
+	err = vpnecmp_nh_check(vn->net, path->nhid, false, path->ifindex, NULL,
+			       extack);
+	if (err) {
+		NL_SET_BAD_ATTR(extack, tb[VPNECMP_PATH_A_NHID]);
+		goto err_unlock;
+	}
+	spin_lock_bh(&vn->sa_lock);
+	dup = vpnecmp_path_by_key(vn, &path->key);
+	spin_unlock_bh(&vn->sa_lock);
+	if (dup) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "another path already matches these SAs (endpoints, mark, if_id)");
+		err = -EEXIST;
+		goto err_unlock;
+	}
+
+	path->group = grp;
+	list_add_tail(&path->list, &vn->paths);
+	list_add_tail(&path->group_node, &grp->paths);
+	vn->npaths++;
+	grp->npaths++;
+	vn->gen++;
+	vpnecmp_path_hash(vn, path);
+	spin_lock_bh(&vn->sa_lock);
+	vpnecmp_kick(vn);
+	spin_unlock_bh(&vn->sa_lock);
+	mutex_unlock(&vn->cfg_lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&vn->cfg_lock);
+	kfree(path);
+	return err;
+}
+
+static struct vpnecmp_path *vpnecmp_nl_path_lookup(struct vpnecmp_net *vn,
+						   struct nlattr **tb,
+						   struct netlink_ext_ack *extack)
+{
+	struct vpnecmp_path *path;
+
+	path = vpnecmp_path_find(vn, nla_data(tb[VPNECMP_PATH_A_NAME]));
+	if (!path)
+		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_NAME],
+				    "path not found");
+	return path;
+}
+
+static int vpnecmp_nl_path_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
+	struct vpnecmp_path *path;
+	int i, err;
+	static const int fixed[] = {
+		VPNECMP_PATH_A_GROUP, VPNECMP_PATH_A_IFINDEX,
+		VPNECMP_PATH_A_NHID, VPNECMP_PATH_A_LOCAL4,
+		VPNECMP_PATH_A_REMOTE4, VPNECMP_PATH_A_LOCAL6,
+		VPNECMP_PATH_A_REMOTE6, VPNECMP_PATH_A_MARK,
+		VPNECMP_PATH_A_IF_ID,
+	};
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
+			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+	if (err)
+		return err;
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		if (tb[fixed[i]]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[fixed[i]],
+					    "attribute cannot be changed; delete and re-add the path");
+			return -EINVAL;
+		}
+	}
+
+	mutex_lock(&vn->cfg_lock);
+	path = vpnecmp_nl_path_lookup(vn, tb, info->extack);
+	if (!path) {
+		err = -ENOENT;
+		goto out;
+	}
+	vpnecmp_path_opts(path, tb);
+	spin_lock_bh(&vn->sa_lock);
+	if (tb[VPNECMP_PATH_A_SIGNALS])
+		path->signals = nla_get_u32(tb[VPNECMP_PATH_A_SIGNALS]) |
+				BIT(VPNECMP_SIGNAL_ADMIN);
+	vpnecmp_kick(vn);
+	spin_unlock_bh(&vn->sa_lock);
+	vn->gen++;
+out:
+	mutex_unlock(&vn->cfg_lock);
+	return err;
+}
+
+static int vpnecmp_nl_path_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
+	struct vpnecmp_path *path;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
+			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+	if (err)
+		return err;
+
+	mutex_lock(&vn->cfg_lock);
+	path = vpnecmp_nl_path_lookup(vn, tb, info->extack);
+	if (!path) {
+		mutex_unlock(&vn->cfg_lock);
+		return -ENOENT;
+	}
+	vpnecmp_path_free(vn, path);
+	spin_lock_bh(&vn->sa_lock);
+	vpnecmp_kick(vn);
+	spin_unlock_bh(&vn->sa_lock);
+	mutex_unlock(&vn->cfg_lock);
+	return 0;
+}
+
+static int vpnecmp_nl_path_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
+	struct vpnecmp_path *path;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
+			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&vn->cfg_lock);
+	path = vpnecmp_nl_path_lookup(vn, tb, info->extack);
+	err = -ENOENT;
+	if (!path)
+		goto err;
+	hdr = genlmsg_put_reply(msg, info, &vpnecmp_family, 0,
+				VPNECMP_CMD_PATH_GET);
+	err = -EMSGSIZE;
+	if (!hdr || vpnecmp_fill_path(msg, vn, path))
+		goto err;
+	mutex_unlock(&vn->cfg_lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	mutex_unlock(&vn->cfg_lock);
+	nlmsg_free(msg);
+	return err;
+}
+
+static int vpnecmp_nl_event_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
+	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
+	struct vpnecmp_path *path;
+	u32 signal, bit;
+	bool up;
+	int err;
+
+	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
+			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, VPNECMP_A_SIGNAL) ||
+	    GENL_REQ_ATTR_CHECK(info, VPNECMP_A_SIGNAL_UP))
+		return -EINVAL;
+	signal = nla_get_u32(info->attrs[VPNECMP_A_SIGNAL]);
+	up = nla_get_u8(info->attrs[VPNECMP_A_SIGNAL_UP]);
+	if (signal == VPNECMP_SIGNAL_SA) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[VPNECMP_A_SIGNAL],
+				    "the sa signal follows the kernel's SAs and cannot be set");
+		return -EINVAL;
+	}
+	bit = BIT(signal);
+
+	mutex_lock(&vn->cfg_lock);
+	path = vpnecmp_nl_path_lookup(vn, tb, info->extack);
+	if (!path) {
+		mutex_unlock(&vn->cfg_lock);
+		return -ENOENT;
+	}
+	spin_lock_bh(&vn->sa_lock);
+	if (up) {
+		path->sig_up |= bit;
+	} else if (path->sig_up & bit) {
+		path->sig_up &= ~bit;
+		path->down_latch |= bit;
+	}
+	path->cause_ns = ktime_get_ns();
+	vpnecmp_kick(vn);
+	spin_unlock_bh(&vn->sa_lock);
+	mutex_unlock(&vn->cfg_lock);
+	return 0;
+}
+
+/**
+ * vpnecmp_ntf_path - multicast a path transition
+ * @vn: the namespace
+ * @path: the path, in its new state
+ * @old_state: the state it left
+ * @cause_ns: when the signal that caused it was seen
+ *
+ * Context: the apply work, cfg_lock held.
+ */
+void vpnecmp_ntf_path(struct vpnecmp_net *vn, const struct vpnecmp_path *path,
+		      u32 old_state, u64 cause_ns)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!genl_has_listeners(&vpnecmp_family, vn->net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vpnecmp_family, 0, VPNECMP_CMD_PATH_NTF);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, VPNECMP_A_NTF);
+	if (!nest ||
+	    nla_put_string(msg, VPNECMP_NTF_A_PATH, path->name) ||
+	    nla_put_string(msg, VPNECMP_NTF_A_GROUP, path->group->name) ||
+	    nla_put_u32(msg, VPNECMP_NTF_A_OLD_STATE, old_state) ||
+	    nla_put_u32(msg, VPNECMP_NTF_A_NEW_STATE, path->state) ||
+	    nla_put_u32(msg, VPNECMP_NTF_A_REASON, path->reason) ||
+	    nla_put_u64_64bit(msg, VPNECMP_NTF_A_TIMESTAMP_NS,
+			      path->last_change_ns, VPNECMP_NTF_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_NTF_A_CAUSE_NS, cause_ns,
+			      VPNECMP_NTF_A_PAD))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&vpnecmp_family, vn->net, msg, 0, 0,
+				GFP_KERNEL);
+	return;
+err:
+	nlmsg_free(msg);
+}
+
+/**
+ * vpnecmp_ntf_group - multicast a group's membership after a replace
+ * @vn: the namespace
+ * @grp: the group
+ * @all_down: no path of the group is UP
+ *
+ * Context: the apply work, cfg_lock held.
+ */
+void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
+		       bool all_down)
+{
+	struct sk_buff *msg;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!genl_has_listeners(&vpnecmp_family, vn->net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &vpnecmp_family, 0, VPNECMP_CMD_GROUP_NTF);
+	if (!hdr)
+		goto err;
+	nest = nla_nest_start(msg, VPNECMP_A_NTF);
+	if (!nest ||
+	    nla_put_string(msg, VPNECMP_NTF_A_GROUP, grp->name) ||
+	    vpnecmp_put_members(msg, VPNECMP_NTF_A_MEMBERS, grp->members,
+				grp->applied ? grp->nmembers : 0) ||
+	    nla_put_s32(msg, VPNECMP_NTF_A_ERROR, grp->error) ||
+	    (grp->error && grp->error_msg[0] &&
+	     nla_put_string(msg, VPNECMP_NTF_A_ERROR_MSG, grp->error_msg)) ||
+	    nla_put_u8(msg, VPNECMP_NTF_A_ALL_DOWN, all_down) ||
+	    nla_put_u64_64bit(msg, VPNECMP_NTF_A_TIMESTAMP_NS, ktime_get_ns(),
+			      VPNECMP_NTF_A_PAD))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&vpnecmp_family, vn->net, msg, 0, 0,
+				GFP_KERNEL);
+	return;
+err:
+	nlmsg_free(msg);
+}
+
+static const struct genl_ops vpnecmp_nl_ops[] = {
+	{
+		.cmd	= VPNECMP_CMD_VERSION_GET,
+		.doit	= vpnecmp_nl_version_doit,
+	},
+	{
+		.cmd	= VPNECMP_CMD_GROUP_NEW,
+		.doit	= vpnecmp_nl_group_new_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= VPNECMP_CMD_GROUP_DEL,
+		.doit	= vpnecmp_nl_group_del_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= VPNECMP_CMD_GROUP_SET,
+		.doit	= vpnecmp_nl_group_set_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= VPNECMP_CMD_GROUP_GET,
+		.doit	= vpnecmp_nl_group_get_doit,
+		.dumpit	= vpnecmp_nl_group_get_dumpit,
+	},
+	{
+		.cmd	= VPNECMP_CMD_PATH_NEW,
+		.doit	= vpnecmp_nl_path_new_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= VPNECMP_CMD_PATH_DEL,
+		.doit	= vpnecmp_nl_path_del_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= VPNECMP_CMD_PATH_SET,
+		.doit	= vpnecmp_nl_path_set_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= VPNECMP_CMD_PATH_GET,
+		.doit	= vpnecmp_nl_path_get_doit,
+		.dumpit	= vpnecmp_nl_path_get_dumpit,
+	},
+	{
+		.cmd	= VPNECMP_CMD_EVENT,
+		.doit	= vpnecmp_nl_event_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group vpnecmp_nl_mcgrps[] = {
+	{ .name = VPNECMP_MCGRP_EVENTS, VPNECMP_MCGRP_FLAGS },
+};
+
+static struct genl_family vpnecmp_family __ro_after_init = {
+	.name		= VPNECMP_GENL_NAME,
+	.version	= VPNECMP_GENL_VERSION,
+	.maxattr	= VPNECMP_A_MAX,
+	.policy		= vpnecmp_policy,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= vpnecmp_nl_ops,
+	.n_ops		= ARRAY_SIZE(vpnecmp_nl_ops),
+	.mcgrps		= vpnecmp_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(vpnecmp_nl_mcgrps),
+};
+
+int __init vpnecmp_nl_init(void)
+{
+	return genl_register_family(&vpnecmp_family);
+}
+
+/* Waits for running handlers: none runs or starts after this returns. */
+void vpnecmp_nl_exit(void)
+{
+	genl_unregister_family(&vpnecmp_family);
+}

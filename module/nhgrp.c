@@ -1,0 +1,556 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The apply work: path state machine, group membership, and the kernel
+ * nexthop group replace.
+ *
+ * No exported kernel function edits nexthop group membership, so the group
+ * is replaced the way userspace does it: an RTM_NEWNEXTHOP with
+ * NLM_F_REPLACE, sent over a kernel NETLINK_ROUTE socket of the namespace.
+ * The message must carry a destination address: without one, rtnetlink's
+ * permission check looks at the socket's file, which a kernel socket does
+ * not have.  rtnetlink takes rtnl for the request, so the send happens here,
+ * in the work, with only cfg_lock held.
+ */
+
+#include <linux/netdevice.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+#include <net/nexthop.h>
+
+#include "vpnecmp.h"
+
+#define VPNECMP_ACK_BUF		1024
+
+/**
+ * vpnecmp_nh_check - check a kernel nexthop a group or path refers to
+ * @net: namespace
+ * @nhid: nexthop id
+ * @want_group: the nexthop must be a group (else it must not be)
+ * @ifindex: if non-zero, the nexthop must forward over this device
+ * @resilient: set to whether the group is resilient (may be NULL)
+ * @extack: extended ack, may be NULL
+ *
+ * Context: any; takes the RCU read lock.
+ * Return: 0, -ENOENT if the nexthop does not exist, -EINVAL otherwise.
+ */
+int vpnecmp_nh_check(struct net *net, u32 nhid, bool want_group, u32 ifindex,
+		     bool *resilient, struct netlink_ext_ack *extack)
+{
+	struct nexthop *nh;
+	struct nh_info *nhi;
+	int err = 0;
+
+	rcu_read_lock();
+	nh = nexthop_find_by_id(net, nhid);
+	if (!nh) {
+		NL_SET_ERR_MSG_MOD(extack, "nexthop id does not exist");
+		err = -ENOENT;
+		goto out;
+	}
+	if (nh->is_group != want_group) {
+		if (want_group)
+			NL_SET_ERR_MSG_MOD(extack, "nexthop is not a nexthop group");
+		else
+			NL_SET_ERR_MSG_MOD(extack,
+					   "nexthop is a group; a path needs a single nexthop");
+		err = -EINVAL;
+		goto out;
+	}
+	if (want_group) {
+		struct nh_group *nhg = rcu_dereference(nh->nh_grp);
+
+		if (nhg->fdb_nh) {
+			NL_SET_ERR_MSG_MOD(extack, "fdb nexthop groups are not supported");
+			err = -EINVAL;
+		} else if (resilient) {
+			*resilient = nhg->resilient;
+		}
+		goto out;
+	}
+	nhi = rcu_dereference(nh->nh_info);
+	if (nhi->fdb_nh) {
+		NL_SET_ERR_MSG_MOD(extack, "fdb nexthops are not supported");
+		err = -EINVAL;
+	} else if (ifindex && (nhi->reject_nh || !nhi->fib_nhc.nhc_dev ||
+			       nhi->fib_nhc.nhc_dev->ifindex != ifindex)) {
+		NL_SET_ERR_MSG_MOD(extack, "nexthop does not use the path's device");
+		err = -EINVAL;
+	}
+out:
+	rcu_read_unlock();
+	return err;
+}
+
+/* Why a path whose nexthop vanished is down: its device, or the nexthop. */
+static u32 vpnecmp_nh_gone_reason(struct net *net, u32 ifindex)
+{
+	struct net_device *dev;
+	u32 reason;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(net, ifindex);
+	reason = dev && netif_running(dev) ? VPNECMP_REASON_NEXTHOP :
+					     VPNECMP_REASON_DEVICE;
+	rcu_read_unlock();
+	return reason;
+}
+
+static u32 vpnecmp_signal_reason(u32 failing, bool flushed)
+{
+	if (failing & BIT(VPNECMP_SIGNAL_ADMIN))
+		return VPNECMP_REASON_ADMIN;
+	if (failing & BIT(VPNECMP_SIGNAL_SA))
+		return flushed ? VPNECMP_REASON_FLUSH : VPNECMP_REASON_SA;
+	if (failing & BIT(VPNECMP_SIGNAL_DPD))
+		return VPNECMP_REASON_DPD;
+	if (failing & BIT(VPNECMP_SIGNAL_BGP))
+		return VPNECMP_REASON_BGP;
+	return VPNECMP_REASON_PROBE;
+}
+
+static void vpnecmp_path_set_state(struct vpnecmp_net *vn,
+				   struct vpnecmp_path *path, u32 state,
+				   u32 reason, u64 cause_ns)
+{
+	u32 old = path->state;
+
+	path->reason = reason;
+	if (old == state)
+		return;
+	path->state = state;
+	path->transitions++;
+	path->last_change_ns = ktime_get_ns();
+	vpnecmp_ntf_path(vn, path, old, cause_ns);
+}
+
+/*
+ * Move one path through DOWN -> HOLD -> UP.  A signal that dropped since
+ * the last run takes the path DOWN even if it is back already, so a flap
+ * restarts the hold-up.  Returns true and lowers *next if the path waits
+ * for its hold-up to end.
+ */
+static bool vpnecmp_path_eval(struct vpnecmp_net *vn, struct vpnecmp_path *path,
+			      unsigned long now, unsigned long *next)
+{
+	u32 up, latch, failing;
+	bool flushed;
+	u64 cause;
+
+	spin_lock_bh(&vn->sa_lock);
+	up = path->sig_up;
+	if (!list_empty(&path->sas))
+		up |= BIT(VPNECMP_SIGNAL_SA);
+	latch = path->down_latch & path->signals;
+	path->down_latch = 0;
+	flushed = path->flushed;
+	cause = path->cause_ns;
+	spin_unlock_bh(&vn->sa_lock);
+
+	path->nh_ok = !vpnecmp_nh_check(vn->net, path->nhid, false, 0, NULL,
+					NULL);
+	failing = path->signals & ~up;
+
+	if (latch && path->state != VPNECMP_PATH_DOWN)
+		vpnecmp_path_set_state(vn, path, VPNECMP_PATH_DOWN,
+				       vpnecmp_signal_reason(latch, flushed),
+				       cause);
+	if (failing || !path->nh_ok) {
+		u32 reason = failing ? vpnecmp_signal_reason(failing, flushed) :
+			vpnecmp_nh_gone_reason(vn->net, path->ifindex);
+
+		vpnecmp_path_set_state(vn, path, VPNECMP_PATH_DOWN, reason,
+				       cause);
+		path->fresh = false;
+		return false;
+	}
+
+	switch (path->state) {
+	case VPNECMP_PATH_DOWN:
+		if (path->fresh || !path->hold_up_ms) {
+			vpnecmp_path_set_state(vn, path, VPNECMP_PATH_UP,
+					       path->fresh ? VPNECMP_REASON_CONFIG :
+					       VPNECMP_REASON_SIGNALS_UP, cause);
+			break;
+		}
+		path->hold_until = now + msecs_to_jiffies(path->hold_up_ms);
+		vpnecmp_path_set_state(vn, path, VPNECMP_PATH_HOLD,
+				       VPNECMP_REASON_SIGNALS_UP, cause);
+		fallthrough;
+	case VPNECMP_PATH_HOLD:
+		if (time_after_eq(now, path->hold_until)) {
+			vpnecmp_path_set_state(vn, path, VPNECMP_PATH_UP,
+					       VPNECMP_REASON_HOLD_UP, cause);
+			break;
+		}
+		path->fresh = false;
+		if (!*next || time_before(path->hold_until, *next))
+			*next = path->hold_until;
+		return true;
+	default:
+		break;
+	}
+	path->fresh = false;
+	return false;
+}
+
+/* Build the RTM_NEWNEXTHOP replace of the kernel group. */
+static struct sk_buff *vpnecmp_nh_msg(struct vpnecmp_group *grp, u32 seq,
+				      const struct vpnecmp_member *m, u32 n)
+{
+	struct nexthop_grp *entry;
+	struct nlmsghdr *nlh;
+	struct sk_buff *skb;
+	struct nhmsg *nhm;
+	struct nlattr *nla;
+	u32 i;
+
+	skb = nlmsg_new(NLMSG_ALIGN(sizeof(*nhm)) + nla_total_size(4) +
+			nla_total_size(n * sizeof(*entry)) + nla_total_size(2),
+			GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	nlh = nlmsg_put(skb, 0, seq, RTM_NEWNEXTHOP, sizeof(*nhm),
+			NLM_F_REQUEST | NLM_F_ACK | NLM_F_REPLACE);
+	if (!nlh)
+		goto err;
+	nhm = nlmsg_data(nlh);
+	memset(nhm, 0, sizeof(*nhm));
+	nhm->nh_family = AF_UNSPEC;
+	if (nla_put_u32(skb, NHA_ID, grp->nhid))
+		goto err;
+	nla = nla_reserve(skb, NHA_GROUP, n * sizeof(*entry));
+	if (!nla)
+		goto err;
+	entry = nla_data(nla);
+	memset(entry, 0, n * sizeof(*entry));
+	for (i = 0; i < n; i++) {
+		entry[i].id = m[i].nhid;
+		entry[i].weight = m[i].weight - 1;
+	}
+	if (nla_put_u16(skb, NHA_GROUP_TYPE, grp->resilient ?
+			NEXTHOP_GRP_TYPE_RES : NEXTHOP_GRP_TYPE_MPATH))
+		goto err;
+	nlmsg_end(skb, nlh);
+	return skb;
+err:
+	kfree_skb(skb);
+	return NULL;
+}
+
+/* Read the ACK of request @seq; returns its errno, copies the extack text. */
+static int vpnecmp_nh_ack(struct vpnecmp_net *vn, u32 seq, char *msg,
+			  size_t msglen)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct msghdr mh = {};
+	struct nlmsghdr *nlh;
+	struct kvec iov;
+	int len, rem;
+	void *buf;
+	int err;
+
+	buf = kmalloc(VPNECMP_ACK_BUF, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		iov.iov_base = buf;
+		iov.iov_len = VPNECMP_ACK_BUF;
+		/* rtnetlink answers from within sendmsg: the ACK is queued. */
+		len = kernel_recvmsg(vn->rtnl, &mh, &iov, 1, VPNECMP_ACK_BUF,
+				     MSG_DONTWAIT);
+		if (len < 0) {
+			err = len == -EAGAIN ? -EIO : len;
+			goto out;
+		}
+		rem = len;
+		for (nlh = buf; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
+			struct nlmsgerr *e;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_len < nlmsg_msg_size(sizeof(*e))) {
+				err = -EIO;
+				goto out;
+			}
+			e = nlmsg_data(nlh);
+			err = e->error;
+			if (err && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+			    !nlmsg_parse_deprecated(nlh, sizeof(*e), tb,
+						    NLMSGERR_ATTR_MAX, NULL,
+						    NULL) &&
+			    tb[NLMSGERR_ATTR_MSG])
+				nla_strscpy(msg, tb[NLMSGERR_ATTR_MSG], msglen);
+			goto out;
+		}
+	}
+out:
+	kfree(buf);
+	return err;
+}
+
+static int vpnecmp_nh_replace(struct vpnecmp_net *vn, struct vpnecmp_group *grp,
+			      const struct vpnecmp_member *m, u32 n)
+{
+	struct sockaddr_nl dst = { .nl_family = AF_NETLINK };
+	struct msghdr mh = {
+		.msg_name	= &dst,
+		.msg_namelen	= sizeof(dst),
+	};
+	struct sk_buff *skb;
+	struct kvec iov;
+	u32 seq;
+	int err;
+
+	grp->error_msg[0] = '\0';
+	seq = ++vn->seq;
+	skb = vpnecmp_nh_msg(grp, seq, m, n);
+	if (!skb)
+		return -ENOMEM;
+	iov.iov_base = skb->data;
+	iov.iov_len = skb->len;
+	err = kernel_sendmsg(vn->rtnl, &mh, &iov, 1, skb->len);
+	kfree_skb(skb);
+	if (err < 0)
+		return err;
+	return vpnecmp_nh_ack(vn, seq, grp->error_msg, sizeof(grp->error_msg));
+}
+
+static bool vpnecmp_members_equal(const struct vpnecmp_member *a, u32 na,
+				  const struct vpnecmp_member *b, u32 nb)
+{
+	u32 i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (a[i].nhid != b[i].nhid || a[i].weight != b[i].weight)
+			return false;
+	return true;
+}
+
+/*
+ * Members are the UP paths of the active tier.  The active tier is the best
+ * one with an UP path; without preemption the group stays on its current
+ * tier for as long as that tier has one.
+ */
+static u32 vpnecmp_group_members(struct vpnecmp_group *grp,
+				 struct vpnecmp_member *m)
+{
+	u32 best = U32_MAX, tier, n = 0;
+	bool active_up = false;
+	struct vpnecmp_path *path;
+
+	list_for_each_entry(path, &grp->paths, group_node) {
+		if (path->state != VPNECMP_PATH_UP)
+			continue;
+		best = min(best, path->tier);
+		if (path->tier == grp->active_tier)
+			active_up = true;
+	}
+	if (best == U32_MAX)
+		return 0;
+	tier = grp->preempt || !active_up ? best : grp->active_tier;
+	grp->active_tier = tier;
+
+	list_for_each_entry(path, &grp->paths, group_node) {
+		if (path->state != VPNECMP_PATH_UP || path->tier != tier)
+			continue;
+		m[n].nhid = path->nhid;
+		m[n].weight = path->weight;
+		strscpy(m[n].path, path->name, sizeof(m[n].path));
+		n++;
+	}
+	return n;
+}
+
+static void vpnecmp_group_apply(struct vpnecmp_net *vn,
+				struct vpnecmp_group *grp)
+{
+	bool was_all_down = grp->state == VPNECMP_GROUP_ALL_DOWN;
+	struct vpnecmp_member *m;
+	struct vpnecmp_path *path;
+	bool all_down, send;
+	int err = 0;
+	u32 n;
+
+	if (!grp->npaths) {
+		grp->state = VPNECMP_GROUP_EMPTY;
+		return;
+	}
+
+	m = kcalloc(grp->npaths + 1, sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		/* Nothing is lost: the next event recomputes everything. */
+		grp->state = VPNECMP_GROUP_ERROR;
+		grp->error = -ENOMEM;
+		return;
+	}
+	n = vpnecmp_group_members(grp, m);
+	all_down = !n;
+	if (all_down && grp->all_down == VPNECMP_ALL_DOWN_FALLBACK) {
+		m[0].nhid = grp->fallback_nhid;
+		m[0].weight = 1;
+		n = 1;
+	}
+
+	/* The group can never be emptied: "keep" leaves it as it is. */
+	send = n && (!grp->applied ||
+		     !vpnecmp_members_equal(m, n, grp->members, grp->nmembers));
+	if (send && vpnecmp_nh_check(vn->net, grp->nhid, true, 0, NULL, NULL)) {
+		/* Deleted by the operator; retried when it is re-created. */
+		if (grp->error != -ENOENT) {
+			grp->error = -ENOENT;
+			strscpy(grp->error_msg, "nexthop group no longer exists",
+				sizeof(grp->error_msg));
+			grp->replace_fails++;
+			vpnecmp_ntf_group(vn, grp, all_down);
+		}
+		grp->applied = false;
+		grp->state = VPNECMP_GROUP_ERROR;
+		kfree(m);
+		goto members;
+	}
+
+	if (send) {
+		err = vpnecmp_nh_replace(vn, grp, m, n);
+		grp->error = err;
+		if (!err) {
+			kfree(grp->members);
+			grp->members = m;
+			grp->nmembers = n;
+			grp->applied = true;
+			grp->replaces++;
+			m = NULL;
+		} else {
+			grp->applied = false;
+			grp->replace_fails++;
+		}
+	}
+
+	if (err)
+		grp->state = VPNECMP_GROUP_ERROR;
+	else
+		grp->state = all_down ? VPNECMP_GROUP_ALL_DOWN :
+					VPNECMP_GROUP_ACTIVE;
+	if (send || all_down != was_all_down)
+		vpnecmp_ntf_group(vn, grp, all_down);
+	kfree(m);
+
+members:
+	list_for_each_entry(path, &grp->paths, group_node) {
+		u32 i;
+
+		path->member = false;
+		for (i = 0; grp->applied && i < grp->nmembers; i++)
+			if (grp->members[i].nhid == path->nhid)
+				path->member = true;
+	}
+}
+
+/**
+ * vpnecmp_work_fn - the apply work
+ * @work: &vpnecmp_net.work
+ *
+ * Re-evaluates every path of the namespace and applies the resulting
+ * membership of every group.  It runs when an SA, a signal, a nexthop or the
+ * configuration changed, and when a hold-up ends; bursts of events coalesce
+ * into one run.  A failed replace is not retried by itself (no spinning):
+ * the next run retries it.
+ *
+ * Context: process, on the ordered workqueue; takes cfg_lock, then rtnl
+ * inside rtnetlink.
+ */
+void vpnecmp_work_fn(struct work_struct *work)
+{
+	struct vpnecmp_net *vn = container_of(to_delayed_work(work),
+					      struct vpnecmp_net, work);
+	unsigned long now = jiffies, next = 0;
+	struct vpnecmp_group *grp;
+	struct vpnecmp_path *path;
+	bool rearm = false;
+
+	mutex_lock(&vn->cfg_lock);
+	vpnecmp_sa_prune(vn);
+	list_for_each_entry(path, &vn->paths, list)
+		rearm |= vpnecmp_path_eval(vn, path, now, &next);
+	list_for_each_entry(grp, &vn->groups, list)
+		vpnecmp_group_apply(vn, grp);
+	mutex_unlock(&vn->cfg_lock);
+
+	if (!rearm)
+		return;
+	now = jiffies;
+	spin_lock_bh(&vn->sa_lock);
+	if (!vn->dying)
+		queue_delayed_work(vpnecmp_wq, &vn->work,
+				   time_after(next, now) ? next - now : 1);
+	spin_unlock_bh(&vn->sa_lock);
+}
+
+/* Under rtnl: a nexthop was deleted or (re)created.  Only kick the work. */
+static int vpnecmp_nh_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct vpnecmp_net *vn = container_of(nb, struct vpnecmp_net, nh_nb);
+
+	if (event != NEXTHOP_EVENT_DEL && event != NEXTHOP_EVENT_REPLACE)
+		return NOTIFY_DONE;
+	spin_lock_bh(&vn->sa_lock);
+	if (READ_ONCE(vn->npaths))
+		vpnecmp_kick(vn);
+	spin_unlock_bh(&vn->sa_lock);
+	return NOTIFY_DONE;
+}
+
+/**
+ * vpnecmp_nhgrp_net_init - per-namespace setup of the apply machinery
+ * @vn: the namespace's state
+ *
+ * Context: process, from the pernet init; rtnl not held.
+ * Return: 0 or an errno.
+ */
+int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn)
+{
+	int one = 1;
+	int err;
+
+	err = sock_create_kern(vn->net, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE,
+			       &vn->rtnl);
+	if (err)
+		return err;
+	/* Best effort: the kernel's error text is only for the operator. */
+	vn->rtnl->ops->setsockopt(vn->rtnl, SOL_NETLINK, NETLINK_EXT_ACK,
+				  KERNEL_SOCKPTR(&one), sizeof(one));
+	vn->rtnl->ops->setsockopt(vn->rtnl, SOL_NETLINK, NETLINK_CAP_ACK,
+				  KERNEL_SOCKPTR(&one), sizeof(one));
+
+	vn->nh_nb.notifier_call = vpnecmp_nh_event;
+	err = register_nexthop_notifier(vn->net, &vn->nh_nb, NULL);
+	if (err) {
+		sock_release(vn->rtnl);
+		vn->rtnl = NULL;
+	}
+	return err;
+}
+
+/**
+ * vpnecmp_nhgrp_net_exit - stop the apply machinery of a namespace
+ * @vn: the namespace's state
+ *
+ * After this returns the work is neither queued nor running and cannot be
+ * queued again.
+ *
+ * Context: process, from the pernet exit; rtnl not held.
+ */
+void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn)
+{
+	unregister_nexthop_notifier(vn->net, &vn->nh_nb);
+	spin_lock_bh(&vn->sa_lock);
+	vn->dying = true;
+	spin_unlock_bh(&vn->sa_lock);
+	cancel_delayed_work_sync(&vn->work);
+	sock_release(vn->rtnl);
+	vn->rtnl = NULL;
+}

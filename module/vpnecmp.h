@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vpnecmp: tunnel-aware nexthop groups for route-based IPsec gateways.
+ */
+#ifndef _VPNECMP_H
+#define _VPNECMP_H
+
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/xfrm.h>
+#include <linux/vpnecmp.h>
+
+/**
+ * DOC: Locking
+ *
+ * Each network namespace has one &struct vpnecmp_net with two locks.
+ *
+ * @cfg_lock (mutex) protects the configuration: the group and path lists,
+ * every configuration field of groups and paths, and the state the apply
+ * work keeps (path state, group members).  It is taken by the genetlink
+ * handlers and by the apply work, in process context.  The apply work holds
+ * it while it sends RTM_NEWNEXTHOP, which takes rtnl: rtnl must therefore
+ * never be held when @cfg_lock is taken (the nexthop notifier, which runs
+ * under rtnl, only queues the work).
+ *
+ * @sa_lock (spinlock, BH-safe) protects what the XFRM hook touches: the SA
+ * match hash, each path's list of tracked SAs, its signal bits and latches,
+ * and the per-namespace counters.  xfrm_mgr.notify runs under RCU, from
+ * process context for NEWSA/UPDSA/DELSA/FLUSHSA and from the SA hrtimer in
+ * softirq context with x->lock held for EXPIRE, so the order is
+ * x->lock -> @sa_lock (and xfrm_state_lock -> @sa_lock in SA walks): never
+ * take an SA's lock while holding @sa_lock.  Paths are inserted into and
+ * removed from the hash with both locks held, so the hook never sees a path
+ * being freed.
+ *
+ * All kernel changes are made by one delayed work item per namespace,
+ * running on the module's ordered workqueue: the hook and the handlers only
+ * record what happened and kick it.  The namespace's exit handler marks the
+ * namespace dying under @sa_lock (nothing queues the work after that) and
+ * then cancels the work synchronously.
+ */
+
+#define VPNECMP_SA_HASH_BITS	8
+
+/**
+ * struct vpnecmp_key - what identifies the outbound SAs of a tunnel
+ * @saddr: tunnel source (the gateway's address)
+ * @daddr: tunnel destination (the cloud endpoint)
+ * @mark: SA mark value (masked), 0 when the SA has none
+ * @if_id: SA if_id (XFRM interfaces), 0 when the SA has none
+ * @family: AF_INET or AF_INET6
+ * @pad: always zero, so the whole struct can be hashed and compared
+ */
+struct vpnecmp_key {
+	xfrm_address_t	saddr;
+	xfrm_address_t	daddr;
+	u32		mark;
+	u32		if_id;
+	u16		family;
+	u16		pad;
+};
+
+/**
+ * struct vpnecmp_sa - one tracked outbound SA, holding a reference on it
+ * @node: entry in &vpnecmp_path.sas, under &vpnecmp_net.sa_lock
+ * @x: the SA
+ */
+struct vpnecmp_sa {
+	struct list_head	node;
+	struct xfrm_state	*x;
+};
+
+struct vpnecmp_group;
+
+/**
+ * struct vpnecmp_path - one tunnel
+ * @list: entry in &vpnecmp_net.paths (cfg_lock)
+ * @group_node: entry in &vpnecmp_group.paths (cfg_lock)
+ * @hnode: entry in &vpnecmp_net.sa_hash (cfg_lock and sa_lock to change,
+ *	sa_lock to read)
+ * @group: the group this path belongs to (cfg_lock)
+ * @name: the path's name
+ * @key: SA match key (constant while hashed)
+ * @ifindex: the tunnel device
+ * @nhid: the kernel nexthop forwarding over @ifindex
+ * @weight: ECMP weight inside the tier (cfg_lock)
+ * @tier: priority tier, 0 is best (cfg_lock)
+ * @signals: enabled signals, VPNECMP_SIGNAL_ADMIN always included
+ *	(cfg_lock to change, sa_lock too since the hook reads it)
+ * @hold_up_ms: how long all signals must be up before the path is UP
+ * @sas: tracked valid outbound SAs (sa_lock)
+ * @sig_up: signals reported up by userspace; the SA bit is derived from
+ *	@sas (sa_lock)
+ * @down_latch: signals that dropped since the work last looked (sa_lock)
+ * @flushed: the SA signal was lost by a flush (sa_lock)
+ * @cause_ns: when the last signal change was seen (sa_lock)
+ * @sa_adds: SAs that started being tracked (sa_lock)
+ * @sa_dels: SAs that stopped being tracked (sa_lock)
+ * @state: enum vpnecmp_path_state (cfg_lock)
+ * @reason: enum vpnecmp_reason of the last change (cfg_lock)
+ * @nh_ok: the nexthop exists; false makes the path DOWN (cfg_lock)
+ * @member: the path is in the kernel group now (cfg_lock)
+ * @fresh: not evaluated yet: may become UP without hold-up (cfg_lock)
+ * @hold_until: jiffies at which a HOLD path becomes UP (cfg_lock)
+ * @last_change_ns: CLOCK_MONOTONIC time of the last transition (cfg_lock)
+ * @transitions: number of state transitions (cfg_lock)
+ */
+struct vpnecmp_path {
+	struct list_head	list;
+	struct list_head	group_node;
+	struct hlist_node	hnode;
+	struct vpnecmp_group	*group;
+	char			name[VPNECMP_NAME_MAX];
+	struct vpnecmp_key	key;
+	u32			ifindex;
+	u32			nhid;
+	u32			weight;
+	u32			tier;
+	u32			signals;
+	u32			hold_up_ms;
+
+	struct list_head	sas;
+	u32			sig_up;
+	u32			down_latch;
+	bool			flushed;
+	u64			cause_ns;
+	u64			sa_adds;
+	u64			sa_dels;
+
+	u32			state;
+	u32			reason;
+	bool			nh_ok;
+	bool			member;
+	bool			fresh;
+	unsigned long		hold_until;
+	u64			last_change_ns;
+	u64			transitions;
+};
+
+/**
+ * struct vpnecmp_member - one member of a kernel nexthop group
+ * @nhid: nexthop id
+ * @weight: weight, 1..256
+ * @path: name of the path it stands for, empty for the fallback nexthop
+ */
+struct vpnecmp_member {
+	u32			nhid;
+	u32			weight;
+	char			path[VPNECMP_NAME_MAX];
+};
+
+/**
+ * struct vpnecmp_group - one kernel nexthop group owned by vpnecmp
+ * @list: entry in &vpnecmp_net.groups
+ * @paths: the group's paths
+ * @name: the group's name
+ * @nhid: kernel nexthop group id
+ * @resilient: the kernel group is resilient (replaces must say so)
+ * @all_down: enum vpnecmp_all_down
+ * @fallback_nhid: nexthop used when no path is UP (VPNECMP_ALL_DOWN_FALLBACK)
+ * @preempt: return to a better tier as soon as it has an UP path
+ * @hold_up_ms: default hold-up of new paths
+ * @npaths: number of paths
+ * @state: enum vpnecmp_group_state
+ * @active_tier: the tier whose paths are the members
+ * @members: the members last applied to the kernel (@nmembers of them)
+ * @nmembers: number of entries in @members
+ * @applied: @members is what the kernel has (last replace succeeded)
+ * @error: errno of the last replace, 0 if it succeeded
+ * @error_msg: the kernel's extack message for @error
+ * @replaces: successful replaces
+ * @replace_fails: failed replaces
+ *
+ * Everything is protected by &vpnecmp_net.cfg_lock.
+ */
+struct vpnecmp_group {
+	struct list_head	list;
+	struct list_head	paths;
+	char			name[VPNECMP_NAME_MAX];
+	u32			nhid;
+	bool			resilient;
+	u32			all_down;
+	u32			fallback_nhid;
+	bool			preempt;
+	u32			hold_up_ms;
+	u32			npaths;
+
+	u32			state;
+	u32			active_tier;
+	struct vpnecmp_member	*members;
+	u32			nmembers;
+	bool			applied;
+	int			error;
+	char			error_msg[80];
+	u64			replaces;
+	u64			replace_fails;
+};
+
+/**
+ * struct vpnecmp_counters - per-namespace XFRM hook counters (sa_lock)
+ * @xfrm_events: SA events seen
+ * @sa_add: NEWSA/UPDSA seen
+ * @sa_del: DELSA seen
+ * @sa_expire: hard expiries seen
+ * @sa_flush: FLUSHSA seen
+ * @sa_matched: events that matched a path
+ */
+struct vpnecmp_counters {
+	u64	xfrm_events;
+	u64	sa_add;
+	u64	sa_del;
+	u64	sa_expire;
+	u64	sa_flush;
+	u64	sa_matched;
+};
+
+/**
+ * struct vpnecmp_net - per network namespace state
+ * @net: the namespace
+ * @cfg_lock: protects the configuration and the work's state (see DOC)
+ * @groups: all groups (cfg_lock)
+ * @paths: all paths (cfg_lock)
+ * @ngroups: number of groups (cfg_lock)
+ * @npaths: number of paths (cfg_lock)
+ * @gen: bumped on every configuration change, for dump consistency
+ * @sa_lock: protects the XFRM hook's state (see DOC)
+ * @sa_hash: paths by &vpnecmp_key (sa_lock)
+ * @dying: the namespace is going away: do not queue the work (sa_lock)
+ * @flush_pending: a FLUSHSA was seen; the work prunes dead SAs (sa_lock)
+ * @cnt: hook counters (sa_lock)
+ * @work: the apply work
+ * @rtnl: kernel NETLINK_ROUTE socket used for the group replaces (work)
+ * @seq: sequence number of the last replace (work)
+ * @nh_nb: nexthop notifier, reports nexthops deleted or re-created
+ */
+struct vpnecmp_net {
+	struct net		*net;
+
+	struct mutex		cfg_lock;	/* configuration, work state */
+	struct list_head	groups;
+	struct list_head	paths;
+	u32			ngroups;
+	u32			npaths;
+	u32			gen;
+
+	spinlock_t		sa_lock;	/* SA tracking, signals */
+	DECLARE_HASHTABLE(sa_hash, VPNECMP_SA_HASH_BITS);
+	bool			dying;
+	bool			flush_pending;
+	struct vpnecmp_counters	cnt;
+
+	struct delayed_work	work;
+	struct socket		*rtnl;
+	u32			seq;
+	struct notifier_block	nh_nb;
+};
+
+extern unsigned int vpnecmp_net_id;
+extern struct workqueue_struct *vpnecmp_wq;
+
+static inline struct vpnecmp_net *vpnecmp_pernet(const struct net *net)
+{
+	return net_generic(net, vpnecmp_net_id);
+}
+
+/* main.c */
+void vpnecmp_kick(struct vpnecmp_net *vn);
+void vpnecmp_path_free(struct vpnecmp_net *vn, struct vpnecmp_path *path);
+
+/* netlink.c */
+int vpnecmp_nl_init(void);
+void vpnecmp_nl_exit(void);
+void vpnecmp_ntf_path(struct vpnecmp_net *vn, const struct vpnecmp_path *path,
+		      u32 old_state, u64 cause_ns);
+void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
+		       bool all_down);
+
+/* xfrm.c */
+void vpnecmp_xfrm_init(void);
+void vpnecmp_xfrm_exit(void);
+void vpnecmp_key_from_sa(struct vpnecmp_key *key, const struct xfrm_state *x);
+void vpnecmp_path_hash(struct vpnecmp_net *vn, struct vpnecmp_path *path);
+void vpnecmp_path_unhash(struct vpnecmp_net *vn, struct vpnecmp_path *path);
+struct vpnecmp_path *vpnecmp_path_by_key(struct vpnecmp_net *vn,
+					 const struct vpnecmp_key *key);
+void vpnecmp_sa_prune(struct vpnecmp_net *vn);
+void vpnecmp_path_sa_stats(struct vpnecmp_net *vn, struct vpnecmp_path *path,
+			   u32 *count, u64 *bytes, u64 *packets);
+
+/* nhgrp.c */
+int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn);
+void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn);
+void vpnecmp_work_fn(struct work_struct *work);
+int vpnecmp_nh_check(struct net *net, u32 nhid, bool want_group, u32 ifindex,
+		     bool *resilient, struct netlink_ext_ack *extack);
+
+#endif /* _VPNECMP_H */

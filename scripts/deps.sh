@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install, from Debian's archive only, everything that building, testing and
+# the demo need.  Idempotent: silent when everything is already present.
+set -eu
+
+BPO_LIST=/etc/apt/sources.list.d/vpnecmp-backports.list
+
+# Kernel meta packages: 6.1 comes from bookworm (-security), 6.12 from
+# bookworm-backports or bookworm-security (whichever carries the newer one).
+PKGS="build-essential kmod bc cpio pkg-config make gcc
+      libnl-3-dev libnl-genl-3-dev iproute2 jq busybox-static sparse
+      qemu-system-x86 linux-source-6.12 python3 perl
+      linux-image-amd64 linux-headers-amd64
+      linux-image-6.12-amd64 linux-headers-6.12-amd64
+      strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+      bird2 gnuplot-nox dkms man-db"
+
+missing=
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$st" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing:$missing; run 'make deps' as root" >&2
+	exit 1
+fi
+
+if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+	echo 'deb http://deb.debian.org/debian bookworm-backports main' >"$BPO_LIST"
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Third-party sources configured on the machine may be unreachable; only
+# Debian's archive matters here, so a partial update is tolerated.
+apt-get -q update >/dev/null 2>&1 || apt-get -q update || true
+# Do not start the daemons on the host: the tests run them inside the guest.
+policy=/usr/sbin/policy-rc.d
+created_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	created_policy=1
+fi
+rc=0
+apt-get -q -y --no-install-recommends install $missing >/dev/null || rc=$?
+[ -n "$created_policy" ] && rm -f "$policy"
+if [ "$rc" -ne 0 ]; then
+	echo "deps: apt-get install failed ($rc)" >&2
+	exit "$rc"
+fi
+echo "deps: done"
