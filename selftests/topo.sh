@@ -88,8 +88,10 @@ sa_line()
 	else
 		src=$(tun_remote "$i"); dst=$(tun_local "$i")
 	fi
+	# IPv4 inside IPv6: the SA's selector names the inner family.
 	echo "xfrm state add src $src dst $dst proto esp spi $spi mode tunnel" \
-	     "$(tun_sa_tag "$i") $(tun_encap) aead 'rfc4106(gcm(aes))' $AEAD_KEY 128 $*"
+	     "$(tun_sa_tag "$i") $(tun_encap) aead 'rfc4106(gcm(aes))' $AEAD_KEY 128" \
+	     "sel src 0.0.0.0/0 dst 0.0.0.0/0 $*"
 }
 
 # spi_of I DIR [GEN]: SPIs per tunnel, direction and generation (rekeys).
@@ -139,8 +141,10 @@ policy_lines()
 	l=$(tun_local "$i"); r=$(tun_remote "$i")
 	[ "$side" = aws ] && { tag=$l; l=$r; r=$tag; }
 	tag=$(tun_sa_tag "$i")
-	echo "xfrm policy add dir out $tag tmpl src $l dst $r proto esp mode tunnel"
-	echo "xfrm policy add dir in $tag tmpl src $r dst $l proto esp mode tunnel"
+	echo "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out $tag" \
+	     "tmpl src $l dst $r proto esp mode tunnel"
+	echo "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir in $tag" \
+	     "tmpl src $r dst $l proto esp mode tunnel"
 }
 
 tunnel_lines()
