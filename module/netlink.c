@@ -79,6 +79,22 @@ static const struct nla_policy vpnecmp_policy[VPNECMP_A_MAX + 1] = {
 			    .reject_message = "read-only attribute" },
 };
 
+/*
+ * A required attribute is missing: say which, in words for the operator and
+ * as NLMSGERR_ATTR_MISS_TYPE for tools.  Evaluates to true if missing.
+ */
+#define VPNECMP_REQUIRE(extack, nest, tb, type, msg) ({		\
+	struct netlink_ext_ack *__ack = (extack);			\
+	int __type = (type);						\
+	bool __missing = !(tb)[__type];					\
+									\
+	if (__missing) {						\
+		NL_SET_ERR_MSG_MOD(__ack, msg);				\
+		NL_SET_ERR_ATTR_MISS(__ack, nest, __type);		\
+	}								\
+	__missing;							\
+})
+
 static struct vpnecmp_group *vpnecmp_group_find(struct vpnecmp_net *vn,
 						const char *name)
 {
@@ -111,12 +127,13 @@ static int vpnecmp_nl_parse(struct genl_info *info, int type,
 	struct nlattr *nest = info->attrs[type];
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, type))
+	if (VPNECMP_REQUIRE(info->extack, NULL, info->attrs, type,
+			    "missing object attribute (group or path nest)"))
 		return -EINVAL;
 	err = nla_parse_nested(tb, maxtype, nest, policy, info->extack);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, name_type))
+	if (VPNECMP_REQUIRE(info->extack, nest, tb, name_type, "missing name"))
 		return -EINVAL;
 	if (!nla_len(tb[name_type]) || !*(char *)nla_data(tb[name_type])) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[name_type], "empty name");
@@ -375,8 +392,8 @@ static int vpnecmp_nl_group_new_doit(struct sk_buff *skb, struct genl_info *info
 			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(extack, info->attrs[VPNECMP_A_GROUP], tb,
-			      VPNECMP_GROUP_A_NHID))
+	if (VPNECMP_REQUIRE(extack, info->attrs[VPNECMP_A_GROUP], tb,
+			    VPNECMP_GROUP_A_NHID, "missing nexthop group id"))
 		return -EINVAL;
 
 	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
@@ -640,9 +657,12 @@ static int vpnecmp_path_precheck(struct nlattr *nest, struct nlattr **tb,
 	bool v4 = tb[VPNECMP_PATH_A_LOCAL4] || tb[VPNECMP_PATH_A_REMOTE4];
 	bool v6 = tb[VPNECMP_PATH_A_LOCAL6] || tb[VPNECMP_PATH_A_REMOTE6];
 
-	if (NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_GROUP) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_IFINDEX) ||
-	    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_NHID))
+	if (VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_GROUP,
+			    "missing group") ||
+	    VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_IFINDEX,
+			    "missing device") ||
+	    VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_NHID,
+			    "missing nexthop id"))
 		return -EINVAL;
 	if (v4 && v6) {
 		NL_SET_ERR_MSG_MOD(extack,
@@ -651,15 +671,19 @@ static int vpnecmp_path_precheck(struct nlattr *nest, struct nlattr **tb,
 	}
 	memset(key, 0, sizeof(*key));
 	if (v6) {
-		if (NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_LOCAL6) ||
-		    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_REMOTE6))
+		if (VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_LOCAL6,
+				    "missing local tunnel address") ||
+		    VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_REMOTE6,
+				    "missing remote tunnel address"))
 			return -EINVAL;
 		key->family = AF_INET6;
 		key->saddr.in6 = nla_get_in6_addr(tb[VPNECMP_PATH_A_LOCAL6]);
 		key->daddr.in6 = nla_get_in6_addr(tb[VPNECMP_PATH_A_REMOTE6]);
 	} else {
-		if (NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_LOCAL4) ||
-		    NL_REQ_ATTR_CHECK(extack, nest, tb, VPNECMP_PATH_A_REMOTE4))
+		if (VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_LOCAL4,
+				    "missing local tunnel address") ||
+		    VPNECMP_REQUIRE(extack, nest, tb, VPNECMP_PATH_A_REMOTE4,
+				    "missing remote tunnel address"))
 			return -EINVAL;
 		key->family = AF_INET;
 		key->saddr.a4 = nla_get_in_addr(tb[VPNECMP_PATH_A_LOCAL4]);
@@ -932,8 +956,10 @@ static int vpnecmp_nl_event_doit(struct sk_buff *skb, struct genl_info *info)
 			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
 	if (err)
 		return err;
-	if (GENL_REQ_ATTR_CHECK(info, VPNECMP_A_SIGNAL) ||
-	    GENL_REQ_ATTR_CHECK(info, VPNECMP_A_SIGNAL_UP))
+	if (VPNECMP_REQUIRE(info->extack, NULL, info->attrs, VPNECMP_A_SIGNAL,
+			    "missing signal") ||
+	    VPNECMP_REQUIRE(info->extack, NULL, info->attrs,
+			    VPNECMP_A_SIGNAL_UP, "missing signal state"))
 		return -EINVAL;
 	signal = nla_get_u32(info->attrs[VPNECMP_A_SIGNAL]);
 	up = nla_get_u8(info->attrs[VPNECMP_A_SIGNAL_UP]);
