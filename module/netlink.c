@@ -119,6 +119,26 @@ static struct vpnecmp_path *vpnecmp_path_find(struct vpnecmp_net *vn,
 	return NULL;
 }
 
+/* Names end up in logs and line-based output: printable, no blanks. */
+static int vpnecmp_check_name(const struct nlattr *attr,
+			      struct netlink_ext_ack *extack)
+{
+	const char *name = nla_data(attr);
+
+	if (!*name) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "empty name");
+		return -EINVAL;
+	}
+	for (; *name; name++) {
+		if (*name <= ' ' || *name > '~') {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "name must be printable ASCII without blanks");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* Parse the request's object nest; @name is required in every command. */
 static int vpnecmp_nl_parse(struct genl_info *info, int type,
 			    struct nlattr **tb, int maxtype,
@@ -135,11 +155,7 @@ static int vpnecmp_nl_parse(struct genl_info *info, int type,
 		return err;
 	if (VPNECMP_REQUIRE(info->extack, nest, tb, name_type, "missing name"))
 		return -EINVAL;
-	if (!nla_len(tb[name_type]) || !*(char *)nla_data(tb[name_type])) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[name_type], "empty name");
-		return -EINVAL;
-	}
-	return 0;
+	return vpnecmp_check_name(tb[name_type], info->extack);
 }
 
 static int vpnecmp_put_members(struct sk_buff *skb, int type,
@@ -250,9 +266,10 @@ static int vpnecmp_fill_path(struct sk_buff *skb, struct vpnecmp_net *vn,
 	int err;
 
 	spin_lock_bh(&vn->sa_lock);
-	up = path->sig_up & VPNECMP_SIGNALS_ALL;
+	up = path->sig_up;
 	if (!list_empty(&path->sas))
 		up |= BIT(VPNECMP_SIGNAL_SA);
+	up &= path->signals;
 	spin_unlock_bh(&vn->sa_lock);
 
 	nest = nla_nest_start(skb, VPNECMP_A_PATH);

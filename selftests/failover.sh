@@ -109,9 +109,7 @@ rekey_no_flap()
 
 	setup_two_up "" || { fail "setup"; return; }
 	tr=$(path_field t1 stats.transitions)
-	vx -j monitor path > "$mon" &
-	MON_PID=$!
-	sleep 0.3
+	start_monitor "$mon" path
 
 	# make-before-break: the new SA first, then the old one goes
 	ip -n "$CGW" -batch - <<-EOF
@@ -125,8 +123,7 @@ rekey_no_flap()
 	# An event after the rekey proves the monitor saw everything before it.
 	vx event t2 admin down
 	wait_state t2 down
-	kill "$MON_PID" 2>/dev/null; wait "$MON_PID" 2>/dev/null
-	MON_PID=
+	stop_monitor
 
 	expect_eq "$(path_state t1)" up "t1 state after rekey"
 	expect_eq "$(path_field t1 stats.transitions)" "$tr" "t1 transitions during rekey"
@@ -156,16 +153,13 @@ flush_all_down()
 	local mon=$TMPDIR_T/mon
 
 	setup_two_up "" || { fail "setup"; return; }
-	vx -j monitor group > "$mon" &
-	MON_PID=$!
-	sleep 0.3
+	start_monitor "$mon" group
 	ip -n "$CGW" xfrm state flush
 	wait_state t1 down || fail "t1 not down after flush"
 	wait_state t2 down || fail "t2 not down after flush"
 	expect_eq "$(path_field t1 reason)" flush "t1 reason"
 	busywait 5000 sh -c "grep -q '\"all_down\": *true' $mon" || fail "no all-down event"
-	kill "$MON_PID" 2>/dev/null; wait "$MON_PID" 2>/dev/null
-	MON_PID=
+	stop_monitor
 	expect_eq "$(vx -j group show g | jq -r '.[0].state')" all-down "group state"
 	# keep: the kernel group is never emptied
 	expect_eq "$(members)" "1 2" "members kept"
@@ -213,16 +207,13 @@ fallback_nexthop()
 
 	setup_two_up "all-down fallback 99" || { fail "setup"; return; }
 	expect_eq "$(members)" "1 2" "fallback not used while paths are up"
-	vx -j monitor group > "$mon" &
-	MON_PID=$!
-	sleep 0.3
+	start_monitor "$mon" group
 	sa_del_out 1
 	wait_members "2" || fail "tunnel 1 not removed: $(members)"
 	sa_del_out 2
 	wait_members "99" || fail "fallback not swapped in: $(members)"
 	busywait 5000 sh -c "grep -q '\"all_down\": *true' $mon" || fail "no all-down event"
-	kill "$MON_PID" 2>/dev/null; wait "$MON_PID" 2>/dev/null
-	MON_PID=
+	stop_monitor
 	ip -n "$CGW" -batch - <<-EOF
 	$(sa_line 2 out "$(spi_of 2 out 1)")
 	EOF

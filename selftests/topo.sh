@@ -257,6 +257,24 @@ vx()
 	"$VPNECMP" -n "$CGW" "$@"
 }
 
+# start_monitor FILE [OBJECT]: JSON events into FILE until the case ends.
+# The CLI is started directly (not through vx) so that MON_PID is its pid.
+start_monitor()
+{
+	"$VPNECMP" -n "$CGW" -j monitor ${2:+"$2"} > "$1" &
+	MON_PID=$!
+	# the subscription must be in place before the test acts
+	sleep 0.3
+}
+
+stop_monitor()
+{
+	[ -n "${MON_PID:-}" ] || return 0
+	kill "$MON_PID" 2>/dev/null
+	wait "$MON_PID" 2>/dev/null
+	MON_PID=
+}
+
 # vpnecmp_std_paths [OPTIONS...]: group g (nhid 100) with paths t1 and t2.
 vpnecmp_std_paths()
 {
@@ -334,11 +352,7 @@ expect_eq()
 
 _case_cleanup()
 {
-	if [ -n "${MON_PID:-}" ]; then
-		kill "$MON_PID" 2>/dev/null
-		wait "$MON_PID" 2>/dev/null
-	fi
-	MON_PID=
+	stop_monitor
 	topo_cleanup
 	[ -n "${TMPDIR_T:-}" ] && rm -rf "$TMPDIR_T"
 	TMPDIR_T=

@@ -36,7 +36,7 @@
  *                 HOLD_UP_MS]
  *   PATH_SET      NAME, [WEIGHT, TIER, SIGNALS, HOLD_UP_MS]
  *   PATH_DEL      NAME
- *   PATH_GET      NAME, or dump without (optionally filtered by GROUP)
+ *   PATH_GET      NAME, or dump without
  *   EVENT         VPNECMP_A_PATH{NAME}, VPNECMP_A_SIGNAL, VPNECMP_A_SIGNAL_UP
  *
  * Notifications on the multicast group VPNECMP_MCGRP_EVENTS:
@@ -45,6 +45,11 @@
  *                 TIMESTAMP_NS, CAUSE_NS}
  *   GROUP_NTF     VPNECMP_A_NTF{GROUP, MEMBERS, ERROR, ALL_DOWN,
  *                 TIMESTAMP_NS}
+ *
+ * Names are 1..15 printable ASCII characters without blanks.  MARK and IF_ID
+ * are reported as 0 when not set: 0 matches SAs without a mark or if_id.
+ * Signals fed from userspace (dpd, bgp, probe, admin) start up: a path is
+ * only held down by a signal after a feeder reported it down.
  *
  * Every mutating command needs CAP_NET_ADMIN in the user namespace that owns
  * the network namespace (GENL_UNS_ADMIN_PERM); subscribing to the events
@@ -99,7 +104,8 @@ enum vpnecmp_reason {
 	VPNECMP_REASON_CONFIG,	/* path added or its signals changed */
 	VPNECMP_REASON_FLUSH,	/* all SAs flushed */
 
-	__VPNECMP_REASON_MAX
+	__VPNECMP_REASON_MAX,
+	VPNECMP_REASON_MAX = __VPNECMP_REASON_MAX - 1
 };
 
 enum vpnecmp_group_type {
@@ -162,7 +168,7 @@ enum {
 	VPNECMP_GROUP_A_STATE,		/* u32, enum vpnecmp_group_state, ro */
 	VPNECMP_GROUP_A_ACTIVE_TIER,	/* u32, ro */
 	VPNECMP_GROUP_A_MEMBERS,	/* nest of VPNECMP_MEMBER_A, ro */
-	VPNECMP_GROUP_A_ERROR,		/* s32, last replace errno, ro */
+	VPNECMP_GROUP_A_ERROR,		/* s32, -errno of last replace, ro */
 	VPNECMP_GROUP_A_REPLACES,	/* u64, ro */
 	VPNECMP_GROUP_A_REPLACE_FAILS,	/* u64, ro */
 	VPNECMP_GROUP_A_PATHS,		/* u32, number of paths, ro */
@@ -202,10 +208,12 @@ enum {
 	VPNECMP_PATH_A_IF_ID,		/* u32, outbound SA if_id (XFRM if) */
 	VPNECMP_PATH_A_WEIGHT,		/* u32, 1..VPNECMP_WEIGHT_MAX */
 	VPNECMP_PATH_A_TIER,		/* u32, 0..VPNECMP_TIER_MAX, 0 best */
-	VPNECMP_PATH_A_SIGNALS,		/* u32, mask of 1 << vpnecmp_signal */
+	VPNECMP_PATH_A_SIGNALS,		/* u32, mask of 1 << vpnecmp_signal;
+					 * admin is always added
+					 */
 	VPNECMP_PATH_A_HOLD_UP_MS,	/* u32 */
 	VPNECMP_PATH_A_STATE,		/* u32, enum vpnecmp_path_state, ro */
-	VPNECMP_PATH_A_SIGNALS_UP,	/* u32, signals currently up, ro */
+	VPNECMP_PATH_A_SIGNALS_UP,	/* u32, enabled signals now up, ro */
 	VPNECMP_PATH_A_REASON,		/* u32, enum vpnecmp_reason, ro */
 	VPNECMP_PATH_A_MEMBER,		/* u8, in the kernel group now, ro */
 	VPNECMP_PATH_A_STATS,		/* nest, VPNECMP_STATS_A, ro */
@@ -240,7 +248,7 @@ enum {
 	VPNECMP_NTF_A_TIMESTAMP_NS,	/* u64, when the event was sent */
 	VPNECMP_NTF_A_CAUSE_NS,		/* u64, when the cause was seen */
 	VPNECMP_NTF_A_MEMBERS,		/* nest of VPNECMP_MEMBER_A */
-	VPNECMP_NTF_A_ERROR,		/* s32, kernel's answer to the replace */
+	VPNECMP_NTF_A_ERROR,		/* s32, 0 or -errno: the replace's answer */
 	VPNECMP_NTF_A_ALL_DOWN,		/* u8, no path is up */
 	VPNECMP_NTF_A_PAD,
 	VPNECMP_NTF_A_ERROR_MSG,	/* string, kernel's extack text */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpnecmp event PATH SIGNAL { up | down }: what the IKE daemon, the BGP
+ * daemon, the prober and the operator use to feed a path's signals.
+ */
+#include <string.h>
+
+#include "cli.h"
+#include "nl.h"
+
+static const char *const vpnecmp_event_help[] = {
+	"vpnecmp event PATH { dpd | bgp | probe | admin } { up | down }",
+	NULL
+};
+
+static int vpnecmp_event_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
+{
+	struct vpnecmp_req *req;
+	struct vpnecmp_nl *nl;
+	const char *path;
+	int signal, up;
+	int ret;
+
+	if (argc < 1)
+		vpnecmp_missing(cmd, "PATH");
+	if (!strcmp(argv[0], "help"))
+		vpnecmp_cmd_help(cmd);
+	path = vpnecmp_get_name(argv[0], "path");
+
+	if (argc < 2)
+		vpnecmp_incomplete(cmd);
+	if (!strcmp(argv[1], "help"))
+		vpnecmp_cmd_help(cmd);
+	signal = vpnecmp_get_signal(argv[1]);
+	/* The sa signal belongs to the kernel: it follows the XFRM states. */
+	if (signal < 0 || signal == VPNECMP_SIGNAL_SA)
+		vpnecmp_invarg(argv[1], "signal must be one of dpd, bgp, probe, admin");
+
+	if (argc < 3)
+		vpnecmp_incomplete(cmd);
+	if (!strcmp(argv[2], "up"))
+		up = 1;
+	else if (!strcmp(argv[2], "down"))
+		up = 0;
+	else if (!strcmp(argv[2], "help"))
+		vpnecmp_cmd_help(cmd);
+	else
+		vpnecmp_invarg(argv[2], "state must be \"up\" or \"down\"");
+
+	if (argc > 3) {
+		if (!strcmp(argv[3], "help"))
+			vpnecmp_cmd_help(cmd);
+		vpnecmp_unknown(cmd, argv[3]);
+	}
+
+	nl = vpnecmp_nl_open();
+	if (!nl)
+		return VPNECMP_EXIT_ERROR;
+	req = vpnecmp_req_new(nl, VPNECMP_CMD_EVENT, false);
+	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
+	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path);
+	vpnecmp_req_nest_end(req);
+	vpnecmp_req_put_u32(req, VPNECMP_A_SIGNAL, (uint32_t)signal);
+	vpnecmp_req_put_u8(req, VPNECMP_A_SIGNAL_UP, (uint8_t)up);
+	ret = vpnecmp_req_run(req, NULL, NULL);
+	vpnecmp_nl_close(nl);
+	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
+}
+
+const struct vpnecmp_cmd vpnecmp_cmd_event = {
+	.name = "event",
+	.fn = vpnecmp_event_main,
+	.help = vpnecmp_event_help,
+};
