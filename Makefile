@@ -71,6 +71,21 @@ lint:
 deps:
 	@scripts/deps.sh
 
+# The main job: a failover on the two-tunnel topology, in a guest on the
+# newest supported kernel, with and without vpnecmp.
+DEMO_KVER ?= $(lastword $(KVERS))
+demo: modules-all userspace
+	@rm -f $(BUILD)/demo/timeline.txt
+	@selftests/vm/run-vm.sh $(DEMO_KVER) demo/demo.sh > $(BUILD)/demo.log 2>&1 || \
+		{ cat $(BUILD)/demo.log; exit 1; }
+	@cat $(BUILD)/demo/timeline.txt
+	@[ ! -f $(BUILD)/demo/packets.png ] || echo "plot: $(BUILD)/demo/packets.png"
+
+# Benchmarks print numbers; they never fail on them.
+bench: modules-all userspace
+	@for k in $(KVERS); do selftests/vm/run-vm.sh $$k bench/failover_latency.sh | \
+		grep -E '^# # (kernel|module|floor|ratio|[0-9]+ of)'; done
+
 install: module-install
 	$(MAKE) -C userspace install
 

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Only CAP_NET_ADMIN may change vpnecmp state.  An unprivileged user
+# (nobody, no capabilities) gets EPERM for every mutating command (group
+# add/set/del, path add/set/del, event), whether or not the object exists,
+# and leaves no trace; reading (version, group show) works for everybody.
+# Root, in the same namespace with the same nexthops, then succeeds, which
+# proves the refusals were about privilege and not about the arguments.
+#
+# Topology: one netns with a dummy device d0 (192.0.2.1/24), nexthop 1 over
+# it and nexthop group 100 = {1}.
+#
+# A failure means a mutating op lacks GENL_ADMIN_PERM / GENL_UNS_ADMIN_PERM
+# (any local user could drain tunnels or reroute traffic), or that the
+# permission check runs after the object lookup (ENOENT instead of EPERM
+# lets anybody probe for group and path names).
+
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+set -u
+
+ktap_print_header
+require_root
+require_cmd ip setpriv jq
+require_cli
+require_module
+
+cleanup() {
+	cleanup_all_ns
+}
+trap cleanup EXIT
+
+setup_ns NS || ktap_skip_all "cannot create a netns"
+ip -n "$NS" -batch - <<-END || ktap_skip_all "cannot set up the nexthops"
+	link add d0 type dummy
+	link set d0 up
+	address add 192.0.2.1/24 dev d0
+	nexthop add id 1 dev d0
+	nexthop add id 100 group 1
+END
+
+as_root() {
+	ip netns exec "$NS" "$VPNECMP" "$@"
+}
+
+as_nobody() {
+	ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all --no-new-privs -- \
+		"$VPNECMP" "$@"
+}
+
+# refused DESC ARGS...: as nobody, the command fails with exit status 1 and
+# "Operation not permitted".
+refused() {
+	local desc=$1 out rc
+	shift
+	out=$(as_nobody "$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 1 ] && [[ $out == *"Operation not permitted"* ]]; then
+		ktap_test_pass "$desc"
+		return
+	fi
+	ktap_print_msg "vpnecmp $*: exit status $rc"
+	ktap_print_msg "$out"
+	ktap_test_fail "$desc"
+}
+
+MUTATING=(
+	"group add g1 nhid 100"
+	"group set g1 hold-up 100"
+	"group del g1"
+	"path add p1 group g1 dev d0 nhid 1 local 192.0.2.1 remote 198.51.100.1"
+	"path set p1 weight 2"
+	"path del p1"
+	"event p1 dpd down"
+)
+
+ktap_set_plan $(( ${#MUTATING[@]} + 8 ))
+
+for cmd in "${MUTATING[@]}"; do
+	# shellcheck disable=SC2086 # one word per argument
+	refused "nobody: $cmd (no such object): EPERM" $cmd
+done
+
+check "nobody: version" as_nobody version
+check "nobody: group show" as_nobody group show
+
+out=$(as_root -j group show 2>&1)
+check_eq "no group g1 after the refused commands" "" \
+	 "$(jq -c '.[]? | select(.name == "g1")' <<<"$out" 2>&1)"
+
+check "root: group add g1 nhid 100" as_root group add g1 nhid 100
+
+refused "nobody: group set g1 hold-up 100 (g1 exists): EPERM" group set g1 hold-up 100
+refused "nobody: group del g1 (g1 exists): EPERM" group del g1
+
+RET=0
+out=$(as_nobody -j group show 2>&1)
+check_err $? "nobody: group show failed: $out"
+[ "$(jq -r '.[]? | select(.name == "g1") | .name' <<<"$out" 2>/dev/null)" = g1 ]
+check_err $? "g1 not listed: $out"
+log_test "nobody: group show lists g1, which survived the refused del"
+
+check "root: group del g1" as_root group del g1
+
+ktap_finished

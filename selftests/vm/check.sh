@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - run the vpnecmp selftests on every supported installed kernel.
+#
+#   selftests/vm/check.sh [-j JOBS] [-s SMP] [TEST...]
+#
+# Supported kernels: every /usr/lib/modules/6.1.* and 6.12.* that has a
+# /boot/vmlinuz.  Each gets one guest (run-vm.sh), JOBS guests at a time
+# (default: the number of CPUs, each guest -smp SMP, default 1).  A series
+# (6.1, 6.12) with no installed kernel is reported as one skipped case.
+# TESTs select a subset, as for run-vm.sh.
+#
+# Output: each kernel's KTAP stream, whole and in kernel order, then one
+# line "N passed, N failed, N skipped".
+#
+# What is counted, per kernel:
+#   - every case line of a test script's own KTAP output ("# ok N ...",
+#     "# not ok N ...", "# ok N ... # SKIP ..."), as passed, failed or
+#     skipped;
+#   - a script that printed no case line counts as one case, from the
+#     runner's result line (ok, not ok, SKIP);
+#   - a script the runner failed counts one more failed case when its own
+#     cases don't show the failure: a runner finding other than its exit
+#     status (splat, timeout, insmod, rmmod, left-loaded, hang, crash,
+#     not-run), or a non-zero exit with no "not ok" case;
+#   - a run-vm.sh that failed without reporting any "not ok" (bad test
+#     name, broken setup) counts one failed case.
+# Exit status: 0 when nothing failed, 1 otherwise.
+
+set -u
+
+VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$(dirname "$VMDIR")")
+SERIES=(6.1 6.12)
+
+JOBS=$(nproc 2>/dev/null || echo 1)
+SMP=1
+while getopts "j:s:h" opt; do
+	case $opt in
+	j) JOBS=$OPTARG ;;
+	s) SMP=$OPTARG ;;
+	*)
+		echo "usage: ${0##*/} [-j JOBS] [-s SMP] [TEST...]" >&2
+		exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+passed=0
+failed=0
+skipped=0
+
+kernels=()
+missing=()
+for s in "${SERIES[@]}"; do
+	found=0
+	for d in /usr/lib/modules/"$s".*; do
+		k=${d##*/}
+		{ [ -d "$d" ] && [ -f "/boot/vmlinuz-$k" ]; } || continue
+		kernels+=("$k")
+		found=1
+	done
+	[ $found = 1 ] || missing+=("$s")
+done
+
+out=$REPO/build/vm
+mkdir -p "$out" || exit 1
+
+# Run the guests, at most JOBS at a time.
+running=0
+for k in "${kernels[@]}"; do
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	(
+		"$VMDIR/run-vm.sh" -s "$SMP" "$k" "$@" >"$out/$k.ktap" 2>"$out/$k.stderr"
+		echo $? >"$out/$k.status"
+	) &
+	running=$((running + 1))
+done
+wait
+
+# count_stream FILE STATUS: print the stream, add its cases to the totals.
+count_stream() {
+	local file=$1 status=$2 line
+	local cp=0 cf=0 cs=0 top_fail=0 reasons=() r extra
+
+	while IFS= read -r line || [ -n "$line" ]; do
+		echo "$line"
+		case "$line" in
+		"# ok "[0-9]*"# SKIP"*) cs=$((cs + 1)) ;;
+		"# ok "[0-9]*) cp=$((cp + 1)) ;;
+		"# not ok "[0-9]*) cf=$((cf + 1)) ;;
+		"# runner-fail: "*) reasons+=("${line#"# runner-fail: "}") ;;
+		"ok "[0-9]*|"not ok "[0-9]*)
+			passed=$((passed + cp))
+			failed=$((failed + cf))
+			skipped=$((skipped + cs))
+			if [[ $line == "not ok "* ]]; then
+				top_fail=$((top_fail + 1))
+				extra=0
+				[ $cf -eq 0 ] && extra=1
+				for r in "${reasons[@]}"; do
+					[ "$r" != exit ] && extra=1
+				done
+				failed=$((failed + extra))
+			elif [ $((cp + cf + cs)) -eq 0 ]; then
+				if [[ $line == *"# SKIP"* ]]; then
+					skipped=$((skipped + 1))
+				else
+					passed=$((passed + 1))
+				fi
+			fi
+			cp=0 cf=0 cs=0 reasons=()
+			;;
+		esac
+	done <"$file"
+
+	if [ "$status" -ne 0 ] && [ "$status" -ne 4 ] && [ $top_fail -eq 0 ]; then
+		echo "# run-vm.sh failed with exit status $status"
+		failed=$((failed + 1))
+	fi
+}
+
+for s in "${missing[@]}"; do
+	echo "KTAP version 1"
+	echo "1..1"
+	echo "ok 1 $s:selftests # SKIP no $s kernel installed (/boot/vmlinuz-$s.* and /usr/lib/modules/$s.*)"
+	skipped=$((skipped + 1))
+done
+
+for k in "${kernels[@]}"; do
+	status=$(cat "$out/$k.status" 2>/dev/null || echo 1)
+	if [ -s "$out/$k.ktap" ]; then
+		count_stream "$out/$k.ktap" "$status"
+	else
+		echo "KTAP version 1"
+		echo "1..1"
+		echo "# run-vm.sh printed nothing, exit status $status"
+		echo "not ok 1 $k:run-vm.sh"
+		failed=$((failed + 1))
+	fi
+	if [ -s "$out/$k.stderr" ]; then
+		while IFS= read -r line; do
+			echo "# $line"
+		done <"$out/$k.stderr"
+	fi
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
