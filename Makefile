@@ -27,7 +27,7 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
-.PHONY: all module userspace modules-all check lint style sparse deps clean install \
+.PHONY: all module userspace modules-all built check lint deps clean install \
 	module-install demo bench FORCE
 
 all: module userspace
@@ -51,7 +51,12 @@ $(BUILD)/%/vpnecmp.ko: $(MODULE_SRCS) FORCE
 
 modules-all: $(foreach k,$(KVERS),$(BUILD)/$(k)/vpnecmp.ko)
 
-check: modules-all userspace
+# The kernels are looked up again by a sub-make: "make deps check" installs
+# them after this Makefile was read.
+built:
+	@$(MAKE) --no-print-directory modules-all userspace
+
+check: built
 	@selftests/vm/check.sh $(TESTS)
 
 # W=1 and sparse on every supported kernel, then checkpatch.
@@ -74,7 +79,7 @@ deps:
 # The main job: a failover on the two-tunnel topology, in a guest on the
 # newest supported kernel, with and without vpnecmp.
 DEMO_KVER ?= $(lastword $(KVERS))
-demo: modules-all userspace
+demo: built
 	@rm -f $(BUILD)/demo/timeline.txt
 	@selftests/vm/run-vm.sh $(DEMO_KVER) demo/demo.sh > $(BUILD)/demo.log 2>&1 || \
 		{ cat $(BUILD)/demo.log; exit 1; }
@@ -82,7 +87,7 @@ demo: modules-all userspace
 	@[ ! -f $(BUILD)/demo/packets.png ] || echo "plot: $(BUILD)/demo/packets.png"
 
 # Benchmarks print numbers; they never fail on them.
-bench: modules-all userspace
+bench: built
 	@for k in $(KVERS); do selftests/vm/run-vm.sh $$k bench/failover_latency.sh | \
 		grep -E '^# # (kernel|module|floor|ratio|[0-9]+ of)'; done
 
