@@ -49,7 +49,7 @@ struct vpnecmp_path *vpnecmp_path_by_key(struct vpnecmp_net *vn,
 	return NULL;
 }
 
-/* Caller holds cfg_lock, and sa_lock, which also protects the SA list. */
+/* Caller holds sa_lock, which protects the path's SA list. */
 static struct vpnecmp_sa *vpnecmp_sa_find(struct vpnecmp_path *path,
 					  const struct xfrm_state *x)
 {

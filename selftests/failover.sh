@@ -27,17 +27,7 @@ source "$(dirname "$0")/topo.sh"
 
 HOLD=300
 
-# wait_state PATH STATE
-wait_state()
-{
-	busywait 10000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show $1 | jq -r '.[0].state')\" = $2 ]"
-}
 
-# wait_members IDS
-wait_members()
-{
-	busywait 10000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = \"$1\" ]"
-}
 
 setup_two_up()
 {

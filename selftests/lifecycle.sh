@@ -23,10 +23,6 @@ ALL_TESTS="
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo.sh"
 
-wait_members()
-{
-	busywait 10000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 2>/dev/null | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = \"$1\" ]"
-}
 
 wait_field()
 {

@@ -298,6 +298,18 @@ members()
 		jq -r '[.[0].group[].id] | sort | map(tostring) | join(" ")'
 }
 
+# wait_members IDS: the kernel group 100 holds exactly these nexthop ids
+wait_members()
+{
+	busywait 10000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 2>/dev/null | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = \"$1\" ]"
+}
+
+# wait_state PATH STATE
+wait_state()
+{
+	busywait 10000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show $1 | jq -r '.[0].state')\" = $2 ]"
+}
+
 path_state()
 {
 	vx -j path show "$1" | jq -r '.[0].state'

@@ -29,10 +29,6 @@ xfrm6_env() { TOPO_KIND=xfrm TOPO_FAMILY=6; }
 natt_vti4_env() { TOPO_KIND=vti TOPO_FAMILY=4 TOPO_NATT=1; }
 natt_xfrm6_env() { TOPO_KIND=xfrm TOPO_FAMILY=6 TOPO_NATT=1; }
 
-wait_members()
-{
-	busywait 10000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = \"$1\" ]"
-}
 
 # The same checks for every flavour: SAs found when the paths are added,
 # traffic on both tunnels, SA deletion pulls tunnel 1, its return restores it.
