@@ -150,28 +150,12 @@ static int vpnecmp_group_modify(const struct vpnecmp_cmd *cmd, bool add, int arg
 
 static int vpnecmp_group_del(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 {
-	struct vpnecmp_req *req;
-	struct vpnecmp_nl *nl;
 	const char *name;
-	int ret;
 
 	name = vpnecmp_group_name_arg(cmd, argc, argv);
-	if (argc > 1) {
-		if (!strcmp(argv[1], "help"))
-			vpnecmp_cmd_help(cmd);
-		vpnecmp_unknown(cmd, argv[1]);
-	}
+	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
-	nl = vpnecmp_nl_open();
-	if (!nl)
-		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, VPNECMP_CMD_GROUP_DEL, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_GROUP);
-	vpnecmp_req_put_string(req, VPNECMP_GROUP_A_NAME, name);
-	vpnecmp_req_nest_end(req);
-	ret = vpnecmp_req_run(req, NULL, NULL);
-	vpnecmp_nl_close(nl);
-	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
+	return vpnecmp_del_named(VPNECMP_CMD_GROUP_DEL, VPNECMP_A_GROUP, VPNECMP_GROUP_A_NAME, name);
 }
 
 static int vpnecmp_group_print(uint8_t cmd, struct nlattr **tb, void *arg)
@@ -281,11 +265,7 @@ static int vpnecmp_group_show(const struct vpnecmp_cmd *cmd, int argc, char **ar
 
 	if (argc > 0) {
 		name = vpnecmp_group_name_arg(cmd, argc, argv);
-		if (argc > 1) {
-			if (!strcmp(argv[1], "help"))
-				vpnecmp_cmd_help(cmd);
-			vpnecmp_unknown(cmd, argv[1]);
-		}
+		vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 	}
 
 	nl = vpnecmp_nl_open();

@@ -139,11 +139,7 @@ static int vpnecmp_monitor_main(const struct vpnecmp_cmd *cmd, int argc, char **
 			filter = VPNECMP_MON_GROUP;
 		else if (strcmp(argv[0], "all"))
 			vpnecmp_unknown(cmd, argv[0]);
-		if (argc > 1) {
-			if (!strcmp(argv[1], "help"))
-				vpnecmp_cmd_help(cmd);
-			vpnecmp_unknown(cmd, argv[1]);
-		}
+		vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 	}
 
 	nl = vpnecmp_nl_open();

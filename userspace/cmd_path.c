@@ -246,28 +246,12 @@ static int vpnecmp_path_modify(const struct vpnecmp_cmd *cmd, bool add, int argc
 
 static int vpnecmp_path_del(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 {
-	struct vpnecmp_req *req;
-	struct vpnecmp_nl *nl;
 	const char *name;
-	int ret;
 
 	name = vpnecmp_path_name_arg(cmd, argc, argv);
-	if (argc > 1) {
-		if (!strcmp(argv[1], "help"))
-			vpnecmp_cmd_help(cmd);
-		vpnecmp_unknown(cmd, argv[1]);
-	}
+	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
-	nl = vpnecmp_nl_open();
-	if (!nl)
-		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, VPNECMP_CMD_PATH_DEL, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, name);
-	vpnecmp_req_nest_end(req);
-	ret = vpnecmp_req_run(req, NULL, NULL);
-	vpnecmp_nl_close(nl);
-	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
+	return vpnecmp_del_named(VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME, name);
 }
 
 static void vpnecmp_print_addr(const char *key, const char *fmt, const struct nlattr *a4,
@@ -421,11 +405,7 @@ static int vpnecmp_path_show(const struct vpnecmp_cmd *cmd, int argc, char **arg
 	} else if (argc > 0) {
 		name = vpnecmp_path_name_arg(cmd, argc, argv);
 	}
-	if (argc > 1) {
-		if (!strcmp(argv[1], "help"))
-			vpnecmp_cmd_help(cmd);
-		vpnecmp_unknown(cmd, argv[1]);
-	}
+	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
 	nl = vpnecmp_nl_open();
 	if (!nl)

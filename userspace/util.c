@@ -344,3 +344,32 @@ int vpnecmp_print_members(const struct nlattr *nest)
 		vpnecmp_print_string(VPNECMP_TEXT, NULL, "%s", "none");
 	return n < 0 ? n : 0;
 }
+
+/* Only "help" may follow the words a command has consumed. */
+void vpnecmp_end_of_args(const struct vpnecmp_cmd *cmd, int argc, char **argv)
+{
+	if (argc <= 0)
+		return;
+	if (!strcmp(argv[0], "help"))
+		vpnecmp_cmd_help(cmd);
+	vpnecmp_unknown(cmd, argv[0]);
+}
+
+/* group del / path del: one request naming the object in its nest. */
+int vpnecmp_del_named(uint8_t genl_cmd, int nest, int name_attr, const char *name)
+{
+	struct vpnecmp_req *req;
+	struct vpnecmp_nl *nl;
+	int ret;
+
+	nl = vpnecmp_nl_open();
+	if (!nl)
+		return VPNECMP_EXIT_ERROR;
+	req = vpnecmp_req_new(nl, genl_cmd, false);
+	vpnecmp_req_nest_start(req, nest);
+	vpnecmp_req_put_string(req, name_attr, name);
+	vpnecmp_req_nest_end(req);
+	ret = vpnecmp_req_run(req, NULL, NULL);
+	vpnecmp_nl_close(nl);
+	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
+}
