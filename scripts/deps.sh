@@ -10,7 +10,7 @@ BPO_LIST=/etc/apt/sources.list.d/vpnecmp-backports.list
 # Kernel meta packages: 6.1 comes from bookworm (-security), 6.12 from
 # bookworm-backports or bookworm-security (whichever carries the newer one).
 PKGS="build-essential kmod bc cpio pkg-config make gcc
-      libnl-3-dev libnl-genl-3-dev iproute2 jq busybox-static sparse
+      libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 jq busybox-static sparse
       qemu-system-x86 linux-source-6.12 python3 perl
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64

@@ -17,7 +17,8 @@
 # With TOPO_FAMILY=6 the underlay is 2001:db8:I::1/64 -- 2001:db8:I::2/64 and
 # the tunnels are ip6 VTI or XFRM interfaces; the inner addresses stay IPv4.
 # TOPO_KIND=vti (default) or xfrm.  TOPO_NATT=1 makes the SAs UDP-encapsulated
-# (espinudp 4500), as behind a NAT or an accelerator.
+# (espinudp 4500), as behind a NAT or an accelerator.  TOPO_IKE=1 leaves the
+# IPsec policies out: an IKE daemon installs them with its SAs.
 #
 # In CGW: nexthop 1 over t1, nexthop 2 over t2, nexthop group 100 (resilient
 # with TOPO_GROUP=resilient, default mpath), route 203.0.113.128/25 nhid 100,
@@ -28,6 +29,7 @@ TOPO_KIND=${TOPO_KIND:-vti}
 TOPO_FAMILY=${TOPO_FAMILY:-4}
 TOPO_NATT=${TOPO_NATT:-0}
 TOPO_GROUP=${TOPO_GROUP:-mpath}
+TOPO_IKE=${TOPO_IKE:-0}
 CLOUD_HOST=203.0.113.130
 AEAD_KEY=0x0123456789abcdef0123456789abcdef01234567
 
@@ -191,8 +193,8 @@ topo_setup()
 	link set lo up
 	$(tunnel_lines 1 cgw)
 	$(tunnel_lines 2 cgw)
-	$(policy_lines 1 cgw)
-	$(policy_lines 2 cgw)
+	$([ "$TOPO_IKE" = 1 ] || policy_lines 1 cgw)
+	$([ "$TOPO_IKE" = 1 ] || policy_lines 2 cgw)
 	link set l0 up
 	addr add 198.51.100.1/24 dev l0
 	nexthop add id 1 dev t1
@@ -211,8 +213,8 @@ topo_setup()
 	link set lo up
 	$(tunnel_lines 1 aws)
 	$(tunnel_lines 2 aws)
-	$(policy_lines 1 aws)
-	$(policy_lines 2 aws)
+	$([ "$TOPO_IKE" = 1 ] || policy_lines 1 aws)
+	$([ "$TOPO_IKE" = 1 ] || policy_lines 2 aws)
 	link add cloud type dummy
 	link set cloud up
 	addr add 203.0.113.129/25 dev cloud
@@ -273,6 +275,102 @@ stop_monitor()
 	kill "$MON_PID" 2>/dev/null
 	wait "$MON_PID" 2>/dev/null
 	MON_PID=
+}
+
+# ------------------------------------------------------------------ daemon
+
+# daemon_conf FILE [LINE...]: group g (nhid 100) with paths t1 and t2 as a
+# "vpnecmp daemon" configuration file, then the LINEs (feeders).
+daemon_conf()
+{
+	local f=$1
+	shift
+
+	{
+		echo "# written by topo.sh daemon_conf"
+		echo "group g nhid 100 hold-up ${DAEMON_HOLD:-300}"
+		echo "path t1 group g dev t1 nhid 1 local $(tun_local 1) remote $(tun_remote 1) $(tun_match 1)"
+		echo "path t2 group g dev t2 nhid 2 local $(tun_local 2) remote $(tun_remote 2) $(tun_match 2)"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} > "$f"
+}
+
+# daemon_start FILE: "vpnecmp daemon" in the gateway namespace, its log
+# appended to $DAEMON_LOG; returns once it has applied FILE (or failed).
+daemon_start()
+{
+	DAEMON_LOG=${DAEMON_LOG:-$TMPDIR_T/daemon.log}
+	touch "$DAEMON_LOG"
+	"$VPNECMP" -n "$CGW" daemon config "$1" 2>>"$DAEMON_LOG" &
+	DAEMON_PID=$!
+	busywait 15000 sh -c "grep -q -e 'configuration applied' -e 'refused' '$DAEMON_LOG' ||
+		! kill -0 $DAEMON_PID 2>/dev/null"
+}
+
+# daemon_stop: SIGTERM; DAEMON_RC is its exit status
+daemon_stop()
+{
+	DAEMON_RC=
+	[ -n "${DAEMON_PID:-}" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_RC=$?
+	DAEMON_PID=
+}
+
+# daemon_wait_log PATTERN [MS]: the daemon logged a line matching PATTERN
+daemon_wait_log()
+{
+	busywait "${2:-10000}" grep -q -e "$1" "$DAEMON_LOG"
+}
+
+# uptime_ms: CLOCK_MONOTONIC (= boot time in the guest) in ms, no exec;
+# compare with the module's timestamp_ns/cause_ns.
+uptime_ms()
+{
+	local up _
+
+	read -r up _ < /proc/uptime
+	echo $((${up/./} * 10))
+}
+
+# esp_drop I on|off: drop tunnel I's ESP in the underlay (AWS side, ingress)
+esp_drop()
+{
+	if [ "$2" = on ]; then
+		ip netns exec "$AWS" tc qdisc add dev "u$1" clsact &&
+		ip netns exec "$AWS" tc filter add dev "u$1" ingress protocol ip \
+			u32 match ip protocol 50 0xff action drop
+	else
+		ip netns exec "$AWS" tc qdisc del dev "u$1" clsact
+	fi
+}
+
+# underlay_drop I on|off: drop everything of tunnel I in the underlay
+underlay_drop()
+{
+	if [ "$2" = on ]; then
+		ip netns exec "$AWS" tc qdisc add dev "u$1" clsact &&
+		ip netns exec "$AWS" tc filter add dev "u$1" ingress matchall action drop &&
+		ip netns exec "$AWS" tc filter add dev "u$1" egress matchall action drop
+	else
+		ip netns exec "$AWS" tc qdisc del dev "u$1" clsact
+	fi
+}
+
+# buckets_of NHID: the resilient group's bucket indexes that point at NHID
+buckets_of()
+{
+	ip -n "$CGW" -j nexthop bucket show id 100 |
+		jq -c "[.[] | select(.bucket.nhid == $1) | .bucket.index] | sort"
+}
+
+# event_ms FILE PATH STATE KEY [AFTER_MS]: KEY (timestamp_ns or cause_ns) of
+# PATH's first transition to STATE in monitor FILE, in ms, whose KEY is at
+# or after AFTER_MS (uptime_ms clock)
+event_ms()
+{
+	jq -rs --argjson after "${5:-0}" "[.[] | select(.event == \"path\" and .path == \"$2\" and .new_state == \"$3\") | .$4 / 1000000 | floor | select(. >= \$after)][0] // empty" "$1"
 }
 
 # vpnecmp_std_paths [OPTIONS...]: group g (nhid 100) with paths t1 and t2.
@@ -365,6 +463,8 @@ expect_eq()
 _case_cleanup()
 {
 	stop_monitor
+	daemon_stop
+	declare -F case_cleanup_hook >/dev/null && case_cleanup_hook
 	topo_cleanup
 	[ -n "${TMPDIR_T:-}" ] && rm -rf "$TMPDIR_T"
 	TMPDIR_T=
@@ -387,7 +487,8 @@ run_tests()
 		CASE=$t
 		MON_PID=
 		TMPDIR_T=$(mktemp -d)
-		TOPO_KIND=vti TOPO_FAMILY=4 TOPO_NATT=0 TOPO_GROUP=mpath
+		TOPO_KIND=vti TOPO_FAMILY=4 TOPO_NATT=0 TOPO_GROUP=mpath TOPO_IKE=0
+		DAEMON_PID= DAEMON_LOG=
 		# A case may ask for another topology with a CASE_env function.
 		if declare -F "${t}_env" >/dev/null; then
 			"${t}_env"

@@ -668,3 +668,101 @@ const void *vpnecmp_attr_data(const struct nlattr *a)
 {
 	return nla_data(a);
 }
+
+struct vpnecmp_ctrl {
+	struct nl_sock *sk;
+	int what;
+};
+
+static int vpnecmp_ctrl_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct nlmsghdr *hdr = nlmsg_hdr(msg);
+	struct vpnecmp_ctrl *ctrl = arg;
+	struct genlmsghdr *ghdr;
+
+	if (genlmsg_parse(hdr, 0, tb, CTRL_ATTR_MAX, NULL) < 0 ||
+	    !tb[CTRL_ATTR_FAMILY_NAME] ||
+	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), VPNECMP_GENL_NAME))
+		return NL_SKIP;
+	ghdr = nlmsg_data(hdr);
+	if (ghdr->cmd == CTRL_CMD_NEWFAMILY)
+		ctrl->what |= VPNECMP_CTRL_NEW;
+	else if (ghdr->cmd == CTRL_CMD_DELFAMILY)
+		ctrl->what |= VPNECMP_CTRL_GONE;
+	return NL_OK;
+}
+
+struct vpnecmp_ctrl *vpnecmp_ctrl_open(void)
+{
+	struct vpnecmp_ctrl *ctrl;
+	int grp;
+
+	ctrl = calloc(1, sizeof(*ctrl));
+	if (!ctrl)
+		vpnecmp_oom();
+	ctrl->sk = nl_socket_alloc();
+	if (!ctrl->sk)
+		vpnecmp_oom();
+	if (genl_connect(ctrl->sk) < 0)
+		goto err;
+	grp = genl_ctrl_resolve_grp(ctrl->sk, "nlctrl", "notify");
+	if (grp < 0 || nl_socket_add_membership(ctrl->sk, grp) < 0)
+		goto err;
+	nl_socket_disable_seq_check(ctrl->sk);
+	nl_socket_modify_cb(ctrl->sk, NL_CB_VALID, NL_CB_CUSTOM, vpnecmp_ctrl_cb, ctrl);
+	nl_socket_set_nonblocking(ctrl->sk);
+	return ctrl;
+err:
+	fprintf(stderr, "Error: cannot follow the generic netlink controller\n");
+	vpnecmp_ctrl_close(ctrl);
+	return NULL;
+}
+
+void vpnecmp_ctrl_close(struct vpnecmp_ctrl *ctrl)
+{
+	if (!ctrl)
+		return;
+	nl_socket_free(ctrl->sk);
+	free(ctrl);
+}
+
+int vpnecmp_ctrl_fd(const struct vpnecmp_ctrl *ctrl)
+{
+	return nl_socket_get_fd(ctrl->sk);
+}
+
+/* Asked on a socket of its own: replies must not mix with notifications. */
+bool vpnecmp_ctrl_present(struct vpnecmp_ctrl *ctrl)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	bool ret = false;
+
+	(void)ctrl;
+	if (!sk)
+		vpnecmp_oom();
+	if (!genl_connect(sk))
+		ret = genl_ctrl_resolve(sk, VPNECMP_GENL_NAME) >= 0;
+	nl_socket_free(sk);
+	return ret;
+}
+
+int vpnecmp_ctrl_read(struct vpnecmp_ctrl *ctrl)
+{
+	int what;
+
+	ctrl->what = 0;
+	/* until EAGAIN; an overrun only means we look again */
+	while (nl_recvmsgs_default(ctrl->sk) >= 0)
+		;
+	what = ctrl->what;
+	/*
+	 * Whatever happened (unloaded and loaded again, or the other way
+	 * round, before we looked), what counts is whether it is there now:
+	 * start over from the state the module is in.
+	 */
+	if (what)
+		what = VPNECMP_CTRL_GONE |
+		       (vpnecmp_ctrl_present(ctrl) ? VPNECMP_CTRL_NEW : 0);
+	return what;
+}

@@ -76,4 +76,20 @@ uint64_t vpnecmp_attr_u64(const struct nlattr *a);
 const char *vpnecmp_attr_str(const struct nlattr *a);
 const void *vpnecmp_attr_data(const struct nlattr *a);
 
+/*
+ * The generic netlink controller's notifications, to follow the module
+ * being loaded and unloaded.  vpnecmp_ctrl_read() drains what is queued
+ * and returns VPNECMP_CTRL_* bits for the vpnecmp family.
+ */
+struct vpnecmp_ctrl;
+
+#define VPNECMP_CTRL_NEW	1	/* the family was registered */
+#define VPNECMP_CTRL_GONE	2	/* the family was unregistered */
+
+struct vpnecmp_ctrl *vpnecmp_ctrl_open(void);
+void vpnecmp_ctrl_close(struct vpnecmp_ctrl *ctrl);
+int vpnecmp_ctrl_fd(const struct vpnecmp_ctrl *ctrl);
+bool vpnecmp_ctrl_present(struct vpnecmp_ctrl *ctrl);
+int vpnecmp_ctrl_read(struct vpnecmp_ctrl *ctrl);
+
 #endif /* _VPNECMP_NL_H */

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpnecmp daemon [ config FILE ] [ check ]
+ *
+ * Applies the configuration file to the module, runs the feeders (strongSwan,
+ * BGP routes, liveness probes) and forwards their signals to the module.
+ * Foreground, one thread, logs one line per transition on stderr (with
+ * syslog priority prefixes when journald reads it).
+ *
+ *   SIGHUP          re-read the file; on any error keep the running state
+ *   SIGTERM/SIGINT  stop: the module keeps its configuration, and the
+ *                   signals this daemon fed are set back up so that the
+ *                   paths fall back on SA tracking alone
+ *   module reload   seen on the generic netlink controller: the file is
+ *                   applied again and every feeder's view re-sent
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "nl.h"
+
+static const char *const vd_help[] = {
+	"vpnecmp daemon [ config FILE ] [ check ]",
+	NULL
+};
+
+static const struct vd_feeder *const vd_feeders[] = {
+	&vd_feeder_vici,
+	&vd_feeder_bgp,
+	&vd_feeder_probe,
+};
+
+#define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
+#define VD_MAX_FDS	64
+
+static struct vd_conf vd_conf;
+static struct vpnecmp_nl *vd_ev;	/* module events, NULL while unloaded */
+static struct vpnecmp_nl *vd_cmd;	/* requests */
+static bool vd_journal;
+
+uint64_t vd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void vd_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vd_journal)
+		fprintf(stderr, "<%d>", prio);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int vd_send_signal(const struct vd_path *path, enum vpnecmp_signal signal, bool up)
+{
+	struct vpnecmp_req *req;
+
+	if (!vd_cmd)
+		return -ENOENT;
+	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_EVENT, false);
+	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
+	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path->name);
+	vpnecmp_req_nest_end(req);
+	vpnecmp_req_put_u32(req, VPNECMP_A_SIGNAL, signal);
+	vpnecmp_req_put_u8(req, VPNECMP_A_SIGNAL_UP, up);
+	return vpnecmp_req_run(req, NULL, NULL);
+}
+
+void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+{
+	if (path->sig[signal] == up)
+		return;
+	path->sig[signal] = up;
+	vd_log(up ? 6 : 4, "path %s: %s %s (%s)", path->name, vpnecmp_signal_name(signal),
+	       up ? "up" : "down", why);
+	/* Without the module, vd_module_up() sends the whole view later. */
+	if (!(path->signals & (1U << signal)) || !vd_cmd)
+		return;
+	if (vd_send_signal(path, signal, up))
+		vd_log(3, "path %s: could not send the %s signal to the module", path->name,
+		       vpnecmp_signal_name(signal));
+}
+
+/* After the module (re)appears or the file is applied: our view, whole. */
+static void vd_push_signals(void)
+{
+	static const enum vpnecmp_signal ours[] = {
+		VPNECMP_SIGNAL_DPD, VPNECMP_SIGNAL_BGP, VPNECMP_SIGNAL_PROBE,
+	};
+
+	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
+		struct vd_path *p = &vd_conf.paths[i];
+
+		for (unsigned int s = 0; s < 3; s++)
+			if ((p->signals & (1U << ours[s])) && vd_send_signal(p, ours[s], p->sig[ours[s]]))
+				vd_log(3, "path %s: could not send the %s signal", p->name,
+				       vpnecmp_signal_name(ours[s]));
+	}
+}
+
+/* Stopping: what we held down goes back up, the kernel keeps watching SAs. */
+static void vd_release_signals(void)
+{
+	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
+		struct vd_path *p = &vd_conf.paths[i];
+
+		for (int s = VPNECMP_SIGNAL_DPD; s <= VPNECMP_SIGNAL_PROBE; s++) {
+			if (p->sig[s] || !(p->signals & (1U << s)))
+				continue;
+			vd_log(6, "path %s: releasing the %s signal", p->name,
+			       vpnecmp_signal_name(s));
+			vd_send_signal(p, s, true);
+		}
+	}
+}
+
+static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nlattr *n[VPNECMP_NTF_A_MAX + 1];
+	const char *name;
+
+	(void)arg;
+	if (!tb[VPNECMP_A_NTF] || vpnecmp_nl_parse(n, VPNECMP_NEST_NTF, tb[VPNECMP_A_NTF]))
+		return 0;
+	if (cmd == VPNECMP_CMD_PATH_NTF && n[VPNECMP_NTF_A_PATH] && n[VPNECMP_NTF_A_NEW_STATE]) {
+		int state = (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_NEW_STATE]);
+		int old = n[VPNECMP_NTF_A_OLD_STATE] ?
+			  (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_OLD_STATE]) : -1;
+		int reason = n[VPNECMP_NTF_A_REASON] ?
+			     (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_REASON]) : -1;
+		struct vd_path *p;
+
+		name = vpnecmp_attr_str(n[VPNECMP_NTF_A_PATH]);
+		vd_log(state == VPNECMP_PATH_UP ? 6 : 4, "path %s: %s -> %s (%s)", name,
+		       old < 0 ? "-" : vpnecmp_path_state_name(old),
+		       vpnecmp_path_state_name(state),
+		       reason < 0 ? "-" : vpnecmp_reason_name(reason));
+		p = vd_conf_path(&vd_conf, name);
+		if (!p)
+			return 0;
+		p->state = state;
+		for (unsigned int i = 0; i < VD_NFEEDERS; i++)
+			if (vd_feeders[i]->path_state)
+				vd_feeders[i]->path_state(p, state, reason);
+	} else if (cmd == VPNECMP_CMD_GROUP_NTF && n[VPNECMP_NTF_A_GROUP]) {
+		name = vpnecmp_attr_str(n[VPNECMP_NTF_A_GROUP]);
+		if (n[VPNECMP_NTF_A_ERROR] && vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR]))
+			vd_log(3, "group %s: the kernel refused the replace: %s%s%s", name,
+			       strerror(-vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR])),
+			       n[VPNECMP_NTF_A_ERROR_MSG] ? ": " : "",
+			       n[VPNECMP_NTF_A_ERROR_MSG] ?
+			       vpnecmp_attr_str(n[VPNECMP_NTF_A_ERROR_MSG]) : "");
+		else if (n[VPNECMP_NTF_A_ALL_DOWN] && vpnecmp_attr_u8(n[VPNECMP_NTF_A_ALL_DOWN]))
+			vd_log(2, "group %s: all paths down, all-down policy applied", name);
+		else
+			vd_log(6, "group %s: members replaced", name);
+	}
+	return 0;
+}
+
+static void vd_module_gone(void)
+{
+	if (vd_ev || vd_cmd)
+		vd_log(3, "the vpnecmp module is gone: waiting for it to come back");
+	if (vd_ev)
+		vpnecmp_nl_close(vd_ev);
+	if (vd_cmd)
+		vpnecmp_nl_close(vd_cmd);
+	vd_ev = NULL;
+	vd_cmd = NULL;
+}
+
+/* The module is there: subscribe, apply the file, send our view. */
+static int vd_module_up(void)
+{
+	vd_module_gone();
+	vd_ev = vpnecmp_nl_open();
+	vd_cmd = vpnecmp_nl_open();
+	if (!vd_ev || !vd_cmd || vpnecmp_nl_subscribe(vd_ev)) {
+		vd_module_gone();
+		return -1;
+	}
+	if (vd_apply(&vd_conf))
+		return -1;
+	vd_push_signals();
+	return 0;
+}
+
+static int vd_feeders_open(void)
+{
+	for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
+		if (vd_feeders[i]->open(&vd_conf)) {
+			vd_log(3, "feeder %s: cannot start", vd_feeders[i]->name);
+			while (i--)
+				vd_feeders[i]->close();
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void vd_feeders_close(void)
+{
+	for (unsigned int i = 0; i < VD_NFEEDERS; i++)
+		vd_feeders[i]->close();
+}
+
+/* SIGHUP: a new file replaces the running one only if it is whole. */
+static void vd_reload(const char *file)
+{
+	struct vd_conf next;
+
+	vd_log(6, "reloading %s", file);
+	if (vd_conf_load(file, &next)) {
+		vd_log(3, "%s has errors: keeping the running configuration", file);
+		return;
+	}
+	if (vd_cmd && vd_apply(&next)) {
+		vd_log(3, "%s was refused by the module: keeping the running configuration",
+		       file);
+		vd_conf_free(&next);
+		return;
+	}
+	/* What the feeders know of a path survives its file being edited. */
+	for (unsigned int i = 0; i < next.npaths; i++) {
+		struct vd_path *old = vd_conf_path(&vd_conf, next.paths[i].name);
+
+		if (!old)
+			continue;
+		memcpy(next.paths[i].sig, old->sig, sizeof(old->sig));
+		next.paths[i].state = old->state;
+	}
+	vd_feeders_close();
+	vd_conf_free(&vd_conf);
+	vd_conf = next;
+	if (vd_feeders_open())
+		vd_log(2, "feeders failed to start after the reload");
+	vd_push_signals();
+}
+
+static int vd_loop(const char *file, int sfd, struct vpnecmp_ctrl *ctrl)
+{
+	for (;;) {
+		struct pollfd pfd[VD_MAX_FDS];
+		const struct vd_feeder *owner[VD_MAX_FDS];
+		uint64_t now, next = 0;
+		int n = 0, timeout = -1;
+
+		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = vpnecmp_ctrl_fd(ctrl), .events = POLLIN };
+		if (vd_ev)
+			pfd[n++] = (struct pollfd){ .fd = vpnecmp_nl_fd(vd_ev), .events = POLLIN };
+		for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
+			int fds[16], k = vd_feeders[i]->fds(fds, 16);
+			uint64_t d = vd_feeders[i]->deadline();
+
+			for (int j = 0; j < k && n < VD_MAX_FDS; j++) {
+				owner[n] = vd_feeders[i];
+				pfd[n++] = (struct pollfd){ .fd = fds[j], .events = POLLIN };
+			}
+			if (d && (!next || d < next))
+				next = d;
+		}
+		if (next) {
+			now = vd_now_ms();
+			timeout = next > now ? (int)(next - now) : 0;
+		}
+
+		if (poll(pfd, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			vd_log(2, "poll: %s", strerror(errno));
+			return -1;
+		}
+
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					vd_reload(file);
+					continue;
+				}
+				vd_log(6, "%s: stopping", strsignal((int)si.ssi_signo));
+				return 0;
+			}
+		}
+		if (pfd[1].revents) {
+			int what = vpnecmp_ctrl_read(ctrl);
+
+			if (what & VPNECMP_CTRL_GONE)
+				vd_module_gone();
+			if (what & VPNECMP_CTRL_NEW) {
+				vd_log(6, "the vpnecmp module is loaded: applying %s", file);
+				if (vd_module_up())
+					vd_log(2, "could not configure the module");
+			}
+		}
+		for (int i = 2; i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			if (vd_ev && pfd[i].fd == vpnecmp_nl_fd(vd_ev)) {
+				if (vpnecmp_nl_read(vd_ev, vd_event_cb, NULL) == -EIO)
+					vd_module_gone();
+				continue;
+			}
+			owner[i]->handle(pfd[i].fd);
+		}
+		now = vd_now_ms();
+		for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
+			uint64_t d = vd_feeders[i]->deadline();
+
+			if (d && d <= now)
+				vd_feeders[i]->timer(now);
+		}
+	}
+}
+
+static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
+{
+	const char *file = VD_DEFAULT_CONF;
+	struct vpnecmp_ctrl *ctrl;
+	bool check = false;
+	sigset_t mask;
+	int sfd, ret;
+
+	for (; argc > 0; argc--, argv++) {
+		if (!strcmp(argv[0], "config")) {
+			vpnecmp_next_arg(cmd, &argc, &argv);
+			file = argv[0];
+		} else if (!strcmp(argv[0], "check")) {
+			check = true;
+		} else if (!strcmp(argv[0], "help")) {
+			vpnecmp_cmd_help(cmd);
+		} else {
+			vpnecmp_unknown(cmd, argv[0]);
+		}
+	}
+
+	if (vd_conf_load(file, &vd_conf))
+		return VPNECMP_EXIT_ERROR;
+	if (check) {
+		printf("%s: %u group%s, %u path%s: OK\n", file, vd_conf.ngroups,
+		       vd_conf.ngroups == 1 ? "" : "s", vd_conf.npaths,
+		       vd_conf.npaths == 1 ? "" : "s");
+		vd_conf_free(&vd_conf);
+		return VPNECMP_EXIT_OK;
+	}
+
+	vd_journal = getenv("JOURNAL_STREAM") != NULL;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	ctrl = vpnecmp_ctrl_open();
+	if (sfd < 0 || !ctrl) {
+		vd_log(2, "cannot set up signal or controller handling");
+		return VPNECMP_EXIT_ERROR;
+	}
+
+	vd_log(6, "vpnecmp daemon %s: %s, %u groups, %u paths", VPNECMP_CLI_VERSION, file,
+	       vd_conf.ngroups, vd_conf.npaths);
+	if (vpnecmp_ctrl_present(ctrl)) {
+		if (vd_module_up()) {
+			/* A file the module refuses at start is an error. */
+			vd_log(2, "the module refused %s: nothing was changed", file);
+			vd_module_gone();
+			return VPNECMP_EXIT_ERROR;
+		}
+	} else {
+		vd_log(4, "the vpnecmp module is not loaded: waiting for it");
+	}
+	if (vd_feeders_open())
+		return VPNECMP_EXIT_ERROR;
+
+	ret = vd_loop(file, sfd, ctrl);
+
+	vd_feeders_close();
+	vd_release_signals();
+	vd_module_gone();
+	vpnecmp_ctrl_close(ctrl);
+	close(sfd);
+	vd_conf_free(&vd_conf);
+	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
+}
+
+const struct vpnecmp_cmd vpnecmp_cmd_daemon = {
+	.name = "daemon",
+	.fn = vd_main,
+	.help = vd_help,
+};

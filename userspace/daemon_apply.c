@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpnecmp daemon: make the module's groups and paths those of the file.
+ *
+ * The module's objects are read back (dump), compared with the file and
+ * changed with the fewest requests: a path or group whose identity changed
+ * (nexthop ids, device, endpoints, SA key) is deleted and added again, one
+ * whose tunables changed is set in place, one that is equal is not touched,
+ * so a restart of the daemon with the same file changes nothing and moves no
+ * flow.  Objects that are not in the file are deleted: the file is the whole
+ * configuration of the namespace.
+ *
+ * If the kernel refuses a request half way, the objects read before the
+ * first change are put back the same way, so the module is never left half
+ * configured.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "nl.h"
+
+struct vd_dump {
+	struct vd_conf *conf;
+	int err;
+};
+
+static int vd_dump_group_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nlattr *g[VPNECMP_GROUP_A_MAX + 1];
+	struct vd_dump *d = arg;
+	struct vd_conf *conf = d->conf;
+	struct vd_group *grp;
+	void *p;
+
+	(void)cmd;
+	if (!tb[VPNECMP_A_GROUP] || vpnecmp_nl_parse(g, VPNECMP_NEST_GROUP, tb[VPNECMP_A_GROUP]) ||
+	    !g[VPNECMP_GROUP_A_NAME] || !g[VPNECMP_GROUP_A_NHID])
+		return 0;
+	p = realloc(conf->groups, (conf->ngroups + 1) * sizeof(*grp));
+	if (!p) {
+		d->err = -ENOMEM;
+		return 0;
+	}
+	conf->groups = p;
+	grp = &conf->groups[conf->ngroups++];
+	memset(grp, 0, sizeof(*grp));
+	snprintf(grp->name, sizeof(grp->name), "%s", vpnecmp_attr_str(g[VPNECMP_GROUP_A_NAME]));
+	grp->nhid = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_NHID]);
+	if (g[VPNECMP_GROUP_A_TYPE])
+		grp->type = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_TYPE]);
+	if (g[VPNECMP_GROUP_A_ALL_DOWN])
+		grp->all_down = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_ALL_DOWN]);
+	if (g[VPNECMP_GROUP_A_FALLBACK_NHID])
+		grp->fallback = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_FALLBACK_NHID]);
+	grp->preempt = !g[VPNECMP_GROUP_A_PREEMPT] ||
+		       vpnecmp_attr_u8(g[VPNECMP_GROUP_A_PREEMPT]);
+	if (g[VPNECMP_GROUP_A_HOLD_UP_MS])
+		grp->hold_up = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_HOLD_UP_MS]);
+	return 0;
+}
+
+static int vd_dump_path_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nlattr *a[VPNECMP_PATH_A_MAX + 1];
+	char ifname[IF_NAMESIZE];
+	struct vd_dump *d = arg;
+	struct vd_conf *conf = d->conf;
+	struct vd_path *path;
+	void *p;
+
+	(void)cmd;
+	if (!tb[VPNECMP_A_PATH] || vpnecmp_nl_parse(a, VPNECMP_NEST_PATH, tb[VPNECMP_A_PATH]) ||
+	    !a[VPNECMP_PATH_A_NAME] || !a[VPNECMP_PATH_A_GROUP] || !a[VPNECMP_PATH_A_NHID])
+		return 0;
+	p = realloc(conf->paths, (conf->npaths + 1) * sizeof(*path));
+	if (!p) {
+		d->err = -ENOMEM;
+		return 0;
+	}
+	conf->paths = p;
+	path = &conf->paths[conf->npaths++];
+	memset(path, 0, sizeof(*path));
+	snprintf(path->name, sizeof(path->name), "%s", vpnecmp_attr_str(a[VPNECMP_PATH_A_NAME]));
+	snprintf(path->group, sizeof(path->group), "%s",
+		 vpnecmp_attr_str(a[VPNECMP_PATH_A_GROUP]));
+	/* A path whose device is gone compares unequal to any file. */
+	if (a[VPNECMP_PATH_A_IFINDEX] &&
+	    if_indextoname(vpnecmp_attr_u32(a[VPNECMP_PATH_A_IFINDEX]), ifname))
+		snprintf(path->dev, sizeof(path->dev), "%s", ifname);
+	path->nhid = vpnecmp_attr_u32(a[VPNECMP_PATH_A_NHID]);
+	if (a[VPNECMP_PATH_A_LOCAL4] && a[VPNECMP_PATH_A_REMOTE4]) {
+		path->local.family = AF_INET;
+		path->remote.family = AF_INET;
+		path->local.v4.s_addr = vpnecmp_attr_u32(a[VPNECMP_PATH_A_LOCAL4]);
+		path->remote.v4.s_addr = vpnecmp_attr_u32(a[VPNECMP_PATH_A_REMOTE4]);
+	} else if (a[VPNECMP_PATH_A_LOCAL6] && a[VPNECMP_PATH_A_REMOTE6]) {
+		path->local.family = AF_INET6;
+		path->remote.family = AF_INET6;
+		memcpy(&path->local.v6, vpnecmp_attr_data(a[VPNECMP_PATH_A_LOCAL6]), 16);
+		memcpy(&path->remote.v6, vpnecmp_attr_data(a[VPNECMP_PATH_A_REMOTE6]), 16);
+	}
+	/* The module reports both; 0 is "not set" (the SAs' key is 0 then). */
+	if (a[VPNECMP_PATH_A_MARK])
+		path->mark = vpnecmp_attr_u32(a[VPNECMP_PATH_A_MARK]);
+	if (a[VPNECMP_PATH_A_IF_ID])
+		path->if_id = vpnecmp_attr_u32(a[VPNECMP_PATH_A_IF_ID]);
+	path->has_mark = path->mark != 0;
+	path->has_if_id = path->if_id != 0;
+	path->weight = a[VPNECMP_PATH_A_WEIGHT] ? vpnecmp_attr_u32(a[VPNECMP_PATH_A_WEIGHT]) : 1;
+	if (a[VPNECMP_PATH_A_TIER])
+		path->tier = vpnecmp_attr_u32(a[VPNECMP_PATH_A_TIER]);
+	if (a[VPNECMP_PATH_A_SIGNALS])
+		path->signals = vpnecmp_attr_u32(a[VPNECMP_PATH_A_SIGNALS]);
+	if (a[VPNECMP_PATH_A_HOLD_UP_MS]) {
+		path->has_hold_up = true;
+		path->hold_up = vpnecmp_attr_u32(a[VPNECMP_PATH_A_HOLD_UP_MS]);
+	}
+	return 0;
+}
+
+static int vd_dump(struct vd_conf *conf)
+{
+	struct vd_dump d = { .conf = conf };
+	struct vpnecmp_nl *nl;
+	int ret;
+
+	memset(conf, 0, sizeof(*conf));
+	nl = vpnecmp_nl_open();
+	if (!nl)
+		return -ENOENT;
+	ret = vpnecmp_req_run(vpnecmp_req_new(nl, VPNECMP_CMD_GROUP_GET, true),
+			      vd_dump_group_cb, &d);
+	if (!ret)
+		ret = vpnecmp_req_run(vpnecmp_req_new(nl, VPNECMP_CMD_PATH_GET, true),
+				      vd_dump_path_cb, &d);
+	vpnecmp_nl_close(nl);
+	if (!ret)
+		ret = d.err;
+	if (ret)
+		vd_conf_free(conf);
+	return ret;
+}
+
+static const struct vd_group *vd_find_group(const struct vd_conf *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->ngroups; i++)
+		if (!strcmp(conf->groups[i].name, name))
+			return &conf->groups[i];
+	return NULL;
+}
+
+static const struct vd_path *vd_find_path(const struct vd_conf *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->npaths; i++)
+		if (!strcmp(conf->paths[i].name, name))
+			return &conf->paths[i];
+	return NULL;
+}
+
+static bool vd_addr_eq(const struct vd_addr *a, const struct vd_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return !memcmp(&a->v6, &b->v6, sizeof(a->v6));
+}
+
+/* A group that must be deleted and added again to become want. */
+static bool vd_group_replaced(const struct vd_group *cur, const struct vd_group *want)
+{
+	return !want || cur->nhid != want->nhid ||
+	       (want->has_type && cur->type != want->type);
+}
+
+static bool vd_path_replaced(const struct vd_path *cur, const struct vd_path *want,
+			     const struct vd_conf *curconf, const struct vd_conf *wantconf)
+{
+	if (!want)
+		return true;
+	if (strcmp(cur->group, want->group) || strcmp(cur->dev, want->dev) ||
+	    cur->nhid != want->nhid || !vd_addr_eq(&cur->local, &want->local) ||
+	    !vd_addr_eq(&cur->remote, &want->remote) ||
+	    cur->mark != want->mark || cur->if_id != want->if_id)
+		return true;
+	/* its group goes away */
+	return vd_group_replaced(vd_find_group(curconf, cur->group),
+				 vd_find_group(wantconf, cur->group));
+}
+
+static uint32_t vd_path_hold_up(const struct vd_path *p, const struct vd_conf *conf)
+{
+	const struct vd_group *g;
+
+	if (p->has_hold_up)
+		return p->hold_up;
+	g = vd_find_group(conf, p->group);
+	return g ? g->hold_up : VD_HOLD_UP_MS;
+}
+
+static int vd_del(struct vpnecmp_nl *nl, uint8_t cmd, int nest, int attr, const char *name)
+{
+	struct vpnecmp_req *req = vpnecmp_req_new(nl, cmd, false);
+
+	vpnecmp_req_nest_start(req, nest);
+	vpnecmp_req_put_string(req, attr, name);
+	vpnecmp_req_nest_end(req);
+	return vpnecmp_req_run(req, NULL, NULL);
+}
+
+static int vd_group_put(struct vpnecmp_nl *nl, const struct vd_group *g, bool add)
+{
+	struct vpnecmp_req *req;
+
+	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_GROUP_NEW : VPNECMP_CMD_GROUP_SET, false);
+	vpnecmp_req_nest_start(req, VPNECMP_A_GROUP);
+	vpnecmp_req_put_string(req, VPNECMP_GROUP_A_NAME, g->name);
+	if (add) {
+		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_NHID, g->nhid);
+		if (g->has_type)
+			vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_TYPE, g->type);
+	}
+	vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_ALL_DOWN, g->all_down);
+	if (g->all_down == VPNECMP_ALL_DOWN_FALLBACK)
+		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_FALLBACK_NHID, g->fallback);
+	vpnecmp_req_put_u8(req, VPNECMP_GROUP_A_PREEMPT, g->preempt);
+	vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_HOLD_UP_MS, g->hold_up);
+	vpnecmp_req_nest_end(req);
+	return vpnecmp_req_run(req, NULL, NULL);
+}
+
+static int vd_path_put(struct vpnecmp_nl *nl, const struct vd_path *p, uint32_t hold_up,
+		       bool add)
+{
+	unsigned int ifindex = 0;
+	struct vpnecmp_req *req;
+
+	if (add) {
+		ifindex = if_nametoindex(p->dev);
+		if (!ifindex) {
+			fprintf(stderr, "Error: path \"%s\": cannot find device \"%s\"\n",
+				p->name, p->dev);
+			return -ENODEV;
+		}
+	}
+	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, false);
+	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
+	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, p->name);
+	if (add) {
+		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IFINDEX, ifindex);
+		vpnecmp_req_put_string(req, VPNECMP_PATH_A_GROUP, p->group);
+		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_NHID, p->nhid);
+		if (p->local.family == AF_INET) {
+			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_LOCAL4, p->local.v4.s_addr);
+			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_REMOTE4, p->remote.v4.s_addr);
+		} else {
+			vpnecmp_req_put_data(req, VPNECMP_PATH_A_LOCAL6, &p->local.v6, 16);
+			vpnecmp_req_put_data(req, VPNECMP_PATH_A_REMOTE6, &p->remote.v6, 16);
+		}
+		if (p->has_mark)
+			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_MARK, p->mark);
+		if (p->has_if_id)
+			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IF_ID, p->if_id);
+	}
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_WEIGHT, p->weight);
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, p->tier);
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_SIGNALS, p->signals);
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_HOLD_UP_MS, hold_up);
+	vpnecmp_req_nest_end(req);
+	return vpnecmp_req_run(req, NULL, NULL);
+}
+
+/*
+ * Make the module's objects (cur, as dumped) those of want.  Returns 0, or
+ * the first error; *changes counts the requests that succeeded.
+ */
+static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
+			unsigned int *changes)
+{
+	struct vpnecmp_nl *nl;
+	int ret = 0;
+
+	nl = vpnecmp_nl_open();
+	if (!nl)
+		return -ENOENT;
+
+	for (unsigned int i = 0; i < cur->npaths && !ret; i++) {
+		const struct vd_path *p = &cur->paths[i];
+
+		if (!vd_path_replaced(p, vd_find_path(want, p->name), cur, want))
+			continue;
+		vd_log(6, "path %s: delete", p->name);
+		ret = vd_del(nl, VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME,
+			     p->name);
+		*changes += !ret;
+	}
+	for (unsigned int i = 0; i < cur->ngroups && !ret; i++) {
+		const struct vd_group *g = &cur->groups[i];
+
+		if (!vd_group_replaced(g, vd_find_group(want, g->name)))
+			continue;
+		vd_log(6, "group %s: delete", g->name);
+		ret = vd_del(nl, VPNECMP_CMD_GROUP_DEL, VPNECMP_A_GROUP, VPNECMP_GROUP_A_NAME,
+			     g->name);
+		*changes += !ret;
+	}
+	for (unsigned int i = 0; i < want->ngroups && !ret; i++) {
+		const struct vd_group *g = &want->groups[i];
+		const struct vd_group *c = vd_find_group(cur, g->name);
+		bool add = vd_group_replaced(c ? c : g, c ? g : NULL);
+
+		if (!add && c->all_down == g->all_down && c->preempt == g->preempt &&
+		    c->hold_up == g->hold_up &&
+		    (g->all_down != VPNECMP_ALL_DOWN_FALLBACK || c->fallback == g->fallback))
+			continue;
+		vd_log(6, "group %s: %s", g->name, add ? "add" : "set");
+		ret = vd_group_put(nl, g, add);
+		*changes += !ret;
+	}
+	for (unsigned int i = 0; i < want->npaths && !ret; i++) {
+		const struct vd_path *p = &want->paths[i];
+		const struct vd_path *c = vd_find_path(cur, p->name);
+		uint32_t hold_up = vd_path_hold_up(p, want);
+		bool add = !c || vd_path_replaced(c, p, cur, want);
+
+		if (!add && c->weight == p->weight && c->tier == p->tier &&
+		    c->signals == p->signals && c->hold_up == hold_up)
+			continue;
+		vd_log(6, "path %s: %s", p->name, add ? "add" : "set");
+		ret = vd_path_put(nl, p, hold_up, add);
+		*changes += !ret;
+	}
+	vpnecmp_nl_close(nl);
+	return ret;
+}
+
+int vd_apply(const struct vd_conf *conf)
+{
+	unsigned int changes = 0, undo = 0;
+	struct vd_conf before, now;
+	int ret;
+
+	ret = vd_dump(&before);
+	if (ret)
+		return ret;
+	ret = vd_reconcile(&before, conf, &changes);
+	if (!ret) {
+		vd_log(6, "configuration applied: %u change%s", changes,
+		       changes == 1 ? "" : "s");
+		vd_conf_free(&before);
+		return 0;
+	}
+	if (changes) {
+		vd_log(3, "configuration refused after %u change%s: restoring the previous one",
+		       changes, changes == 1 ? "" : "s");
+		if (!vd_dump(&now)) {
+			if (vd_reconcile(&now, &before, &undo))
+				vd_log(2, "could not restore the previous configuration");
+			vd_conf_free(&now);
+		}
+	} else {
+		vd_log(3, "configuration refused: nothing was changed");
+	}
+	vd_conf_free(&before);
+	return ret;
+}

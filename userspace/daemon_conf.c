@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpnecmp daemon: the configuration file (see Documentation/daemon.rst).
+ *
+ * One statement per line, words separated by blanks, '#' to the end of the
+ * line is a comment:
+ *
+ *   group NAME nhid NHID [type mpath|resilient] [all-down keep|fallback NHID]
+ *         [preempt on|off] [hold-up MS]
+ *   path NAME group GROUP dev DEV nhid NHID local ADDR remote ADDR
+ *        [mark MARK | if-id IFID] [weight W] [tier T] [signals LIST] [hold-up MS]
+ *   strongswan [socket PATH] [on-pull none|restart|terminate]
+ *   ike PATH conn IKE_SA [child CHILD_SA]
+ *   bgp PATH table TABLE [prefix PREFIX]...
+ *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
+ *         [multiplier N] [up N]
+ *
+ * A file is checked whole before anything is applied: an error names the
+ * file, the line and the offending word, and nothing changes.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "daemon.h"
+
+#define VD_MAX_WORDS	64
+
+struct vd_parser {
+	const char *file;
+	int line;
+	int argc;
+	char *argv[VD_MAX_WORDS];
+	int i;		/* next word */
+};
+
+static void vd_perr(const struct vd_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void vd_perr(const struct vd_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s:%d: ", p->file, p->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len)
+{
+	if (!a->family || !inet_ntop(a->family, &a->v6, buf, len))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* The value of keyword argv[i - 1], or an error. */
+static const char *vd_value(struct vd_parser *p, const char *key)
+{
+	if (p->i >= p->argc) {
+		vd_perr(p, "\"%s\" needs a value", key);
+		return NULL;
+	}
+	return p->argv[p->i++];
+}
+
+static int vd_u32(struct vd_parser *p, const char *key, uint32_t min, uint32_t max,
+		  uint32_t *out)
+{
+	const char *s = vd_value(p, key);
+	unsigned long long v;
+	char *end;
+
+	if (!s)
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (!isdigit((unsigned char)*s) || *end || errno || v < min || v > max) {
+		vd_perr(p, "\"%s\" is not a valid %s (%u..%u)", s, key, min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int vd_name(struct vd_parser *p, const char *s, const char *what, char *out,
+		   size_t len)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= len) {
+		vd_perr(p, "\"%s\" is not a valid %s name (1..%zu characters)", s, what,
+			len - 1);
+		return -1;
+	}
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static int vd_addr(struct vd_parser *p, const char *key, struct vd_addr *a)
+{
+	const char *s = vd_value(p, key);
+
+	if (!s)
+		return -1;
+	if (inet_pton(AF_INET, s, &a->v4) == 1) {
+		a->family = AF_INET;
+	} else if (inet_pton(AF_INET6, s, &a->v6) == 1) {
+		a->family = AF_INET6;
+	} else {
+		vd_perr(p, "\"%s\" is not an IPv4 or IPv6 address (%s)", s, key);
+		return -1;
+	}
+	return 0;
+}
+
+static int vd_prefix(struct vd_parser *p, struct vd_prefix *pfx)
+{
+	const char *s = vd_value(p, "prefix");
+	char buf[INET6_ADDRSTRLEN + 4];
+	unsigned long len;
+	char *slash, *end;
+
+	if (!s)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, &pfx->addr.v4) == 1)
+		pfx->addr.family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, &pfx->addr.v6) == 1)
+		pfx->addr.family = AF_INET6;
+	else
+		goto bad;
+	len = pfx->addr.family == AF_INET ? 32 : 128;
+	if (slash) {
+		unsigned long max = len;
+
+		len = strtoul(slash + 1, &end, 10);
+		if (!isdigit((unsigned char)slash[1]) || *end || len > max)
+			goto bad;
+	}
+	pfx->len = (unsigned int)len;
+	return 0;
+bad:
+	vd_perr(p, "\"%s\" is not a valid prefix", s);
+	return -1;
+}
+
+static int vd_onoff(struct vd_parser *p, const char *key, bool *out)
+{
+	const char *s = vd_value(p, key);
+
+	if (!s)
+		return -1;
+	if (!strcmp(s, "on")) {
+		*out = true;
+	} else if (!strcmp(s, "off")) {
+		*out = false;
+	} else {
+		vd_perr(p, "\"%s\": %s must be \"on\" or \"off\"", s, key);
+		return -1;
+	}
+	return 0;
+}
+
+static struct vd_group *vd_conf_group(struct vd_conf *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->ngroups; i++)
+		if (!strcmp(conf->groups[i].name, name))
+			return &conf->groups[i];
+	return NULL;
+}
+
+struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->npaths; i++)
+		if (!strcmp(conf->paths[i].name, name))
+			return &conf->paths[i];
+	return NULL;
+}
+
+static void *vd_grow(void *arr, unsigned int n, size_t size)
+{
+	void *p = realloc(arr, (n + 1) * size);
+
+	if (!p) {
+		fprintf(stderr, "Error: out of memory\n");
+		exit(VPNECMP_EXIT_ERROR);
+	}
+	memset((char *)p + n * size, 0, size);
+	return p;
+}
+
+static int vd_parse_group(struct vd_parser *p, struct vd_conf *conf)
+{
+	bool has_nhid = false;
+	struct vd_group *g;
+	const char *s;
+
+	if (p->i >= p->argc) {
+		vd_perr(p, "\"group\" needs a NAME");
+		return -1;
+	}
+	conf->groups = vd_grow(conf->groups, conf->ngroups, sizeof(*g));
+	g = &conf->groups[conf->ngroups];
+	g->line = p->line;
+	g->preempt = true;
+	g->hold_up = VD_HOLD_UP_MS;
+	if (vd_name(p, p->argv[p->i++], "group", g->name, sizeof(g->name)))
+		return -1;
+	if (vd_conf_group(conf, g->name)) {
+		vd_perr(p, "\"%s\": group defined twice", g->name);
+		return -1;
+	}
+	conf->ngroups++;
+
+	while (p->i < p->argc) {
+		const char *key = p->argv[p->i++];
+
+		if (!strcmp(key, "nhid")) {
+			if (vd_u32(p, key, 1, UINT32_MAX, &g->nhid))
+				return -1;
+			has_nhid = true;
+		} else if (!strcmp(key, "type")) {
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			if (!strcmp(s, "mpath")) {
+				g->type = VPNECMP_GROUP_MPATH;
+			} else if (!strcmp(s, "resilient")) {
+				g->type = VPNECMP_GROUP_RESILIENT;
+			} else {
+				vd_perr(p, "\"%s\": type must be \"mpath\" or \"resilient\"", s);
+				return -1;
+			}
+			g->has_type = true;
+		} else if (!strcmp(key, "all-down")) {
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			if (!strcmp(s, "keep")) {
+				g->all_down = VPNECMP_ALL_DOWN_KEEP;
+			} else if (!strcmp(s, "fallback")) {
+				g->all_down = VPNECMP_ALL_DOWN_FALLBACK;
+				if (vd_u32(p, "fallback", 1, UINT32_MAX, &g->fallback))
+					return -1;
+			} else {
+				vd_perr(p, "\"%s\": all-down must be \"keep\" or \"fallback NHID\"",
+					s);
+				return -1;
+			}
+		} else if (!strcmp(key, "preempt")) {
+			if (vd_onoff(p, key, &g->preempt))
+				return -1;
+		} else if (!strcmp(key, "hold-up")) {
+			if (vd_u32(p, key, 0, VPNECMP_HOLD_UP_MAX_MS, &g->hold_up))
+				return -1;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for a group", key);
+			return -1;
+		}
+	}
+	if (!has_nhid) {
+		vd_perr(p, "group \"%s\" needs \"nhid\"", g->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int vd_parse_path(struct vd_parser *p, struct vd_conf *conf)
+{
+	bool has_nhid = false, has_signals = false;
+	struct vd_path *path;
+	const char *s;
+
+	if (p->i >= p->argc) {
+		vd_perr(p, "\"path\" needs a NAME");
+		return -1;
+	}
+	conf->paths = vd_grow(conf->paths, conf->npaths, sizeof(*path));
+	path = &conf->paths[conf->npaths];
+	path->line = p->line;
+	path->weight = 1;
+	path->state = -1;
+	if (vd_name(p, p->argv[p->i++], "path", path->name, sizeof(path->name)))
+		return -1;
+	if (vd_conf_path(conf, path->name)) {
+		vd_perr(p, "\"%s\": path defined twice", path->name);
+		return -1;
+	}
+	conf->npaths++;
+
+	while (p->i < p->argc) {
+		const char *key = p->argv[p->i++];
+
+		if (!strcmp(key, "group")) {
+			s = vd_value(p, key);
+			if (!s || vd_name(p, s, "group", path->group, sizeof(path->group)))
+				return -1;
+		} else if (!strcmp(key, "dev")) {
+			s = vd_value(p, key);
+			if (!s || vd_name(p, s, "device", path->dev, sizeof(path->dev)))
+				return -1;
+		} else if (!strcmp(key, "nhid")) {
+			if (vd_u32(p, key, 1, UINT32_MAX, &path->nhid))
+				return -1;
+			has_nhid = true;
+		} else if (!strcmp(key, "local")) {
+			if (vd_addr(p, key, &path->local))
+				return -1;
+		} else if (!strcmp(key, "remote")) {
+			if (vd_addr(p, key, &path->remote))
+				return -1;
+		} else if (!strcmp(key, "mark")) {
+			if (vd_u32(p, key, 0, UINT32_MAX, &path->mark))
+				return -1;
+			path->has_mark = true;
+		} else if (!strcmp(key, "if-id")) {
+			if (vd_u32(p, key, 0, UINT32_MAX, &path->if_id))
+				return -1;
+			path->has_if_id = true;
+		} else if (!strcmp(key, "weight")) {
+			if (vd_u32(p, key, 1, VPNECMP_WEIGHT_MAX, &path->weight))
+				return -1;
+		} else if (!strcmp(key, "tier")) {
+			if (vd_u32(p, key, 0, VPNECMP_TIER_MAX, &path->tier))
+				return -1;
+		} else if (!strcmp(key, "hold-up")) {
+			if (vd_u32(p, key, 0, VPNECMP_HOLD_UP_MAX_MS, &path->hold_up))
+				return -1;
+			path->has_hold_up = true;
+		} else if (!strcmp(key, "signals")) {
+			char buf[64], *tok, *save = NULL;
+
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			snprintf(buf, sizeof(buf), "%s", s);
+			path->signals = 0;
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				int sig = vpnecmp_get_signal(tok);
+
+				if (sig < 0) {
+					vd_perr(p, "\"%s\": unknown signal (sa, dpd, bgp, probe, admin)",
+						tok);
+					return -1;
+				}
+				path->signals |= 1U << sig;
+			}
+			has_signals = true;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for a path", key);
+			return -1;
+		}
+	}
+
+	if (!path->group[0] || !path->dev[0] || !has_nhid || !path->local.family ||
+	    !path->remote.family) {
+		vd_perr(p, "path \"%s\" needs group, dev, nhid, local and remote", path->name);
+		return -1;
+	}
+	if (path->local.family != path->remote.family) {
+		vd_perr(p, "path \"%s\": local and remote are not of the same family",
+			path->name);
+		return -1;
+	}
+	if (path->has_mark && path->has_if_id) {
+		vd_perr(p, "path \"%s\": \"mark\" and \"if-id\" are mutually exclusive",
+			path->name);
+		return -1;
+	}
+	/* Without "signals", the feeders configured below decide. */
+	if (!has_signals)
+		path->signals = 1U << VPNECMP_SIGNAL_SA;
+	else
+		path->signals |= 1U << 31;	/* explicit: checked at the end */
+	return 0;
+}
+
+static struct vd_path *vd_feeder_path(struct vd_parser *p, struct vd_conf *conf,
+				      const char *what)
+{
+	struct vd_path *path;
+
+	if (p->i >= p->argc) {
+		vd_perr(p, "\"%s\" needs a PATH", what);
+		return NULL;
+	}
+	path = vd_conf_path(conf, p->argv[p->i]);
+	if (!path) {
+		vd_perr(p, "\"%s\": no such path (define it with \"path\" first)",
+			p->argv[p->i]);
+		return NULL;
+	}
+	p->i++;
+	return path;
+}
+
+static int vd_parse_strongswan(struct vd_parser *p, struct vd_conf *conf)
+{
+	const char *s;
+
+	conf->strongswan = true;
+	while (p->i < p->argc) {
+		const char *key = p->argv[p->i++];
+
+		if (!strcmp(key, "socket")) {
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			if (strlen(s) >= sizeof(conf->vici)) {
+				vd_perr(p, "\"%s\": socket path too long", s);
+				return -1;
+			}
+			strcpy(conf->vici, s);
+		} else if (!strcmp(key, "on-pull")) {
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			if (!strcmp(s, "none")) {
+				conf->on_pull = VD_ON_PULL_NONE;
+			} else if (!strcmp(s, "restart")) {
+				conf->on_pull = VD_ON_PULL_RESTART;
+			} else if (!strcmp(s, "terminate")) {
+				conf->on_pull = VD_ON_PULL_TERMINATE;
+			} else {
+				vd_perr(p, "\"%s\": on-pull must be none, restart or terminate", s);
+				return -1;
+			}
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for strongswan", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int vd_parse_ike(struct vd_parser *p, struct vd_conf *conf)
+{
+	struct vd_path *path = vd_feeder_path(p, conf, "ike");
+	const char *s;
+
+	if (!path)
+		return -1;
+	if (path->ike[0]) {
+		vd_perr(p, "path \"%s\" already has an \"ike\" line", path->name);
+		return -1;
+	}
+	while (p->i < p->argc) {
+		const char *key = p->argv[p->i++];
+
+		if (!strcmp(key, "conn")) {
+			s = vd_value(p, key);
+			if (!s || vd_name(p, s, "IKE SA", path->ike, sizeof(path->ike)))
+				return -1;
+		} else if (!strcmp(key, "child")) {
+			s = vd_value(p, key);
+			if (!s || vd_name(p, s, "CHILD SA", path->child, sizeof(path->child)))
+				return -1;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for ike", key);
+			return -1;
+		}
+	}
+	if (!path->ike[0]) {
+		vd_perr(p, "ike \"%s\" needs \"conn NAME\"", path->name);
+		return -1;
+	}
+	conf->strongswan = true;
+	return 0;
+}
+
+static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
+{
+	struct vd_path *path = vd_feeder_path(p, conf, "bgp");
+
+	if (!path)
+		return -1;
+	if (path->bgp_table) {
+		vd_perr(p, "path \"%s\" already has a \"bgp\" line", path->name);
+		return -1;
+	}
+	while (p->i < p->argc) {
+		const char *key = p->argv[p->i++];
+
+		if (!strcmp(key, "table")) {
+			/* 253..255 are default, main and local: never the daemon's own */
+			if (vd_u32(p, key, 1, 252, &path->bgp_table))
+				return -1;
+		} else if (!strcmp(key, "prefix")) {
+			if (path->bgp_nprefix == VD_MAX_PREFIXES) {
+				vd_perr(p, "path \"%s\": at most %d prefixes", path->name,
+					VD_MAX_PREFIXES);
+				return -1;
+			}
+			if (vd_prefix(p, &path->bgp_prefix[path->bgp_nprefix]))
+				return -1;
+			path->bgp_nprefix++;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for bgp", key);
+			return -1;
+		}
+	}
+	if (!path->bgp_table) {
+		vd_perr(p, "bgp \"%s\" needs \"table TABLE\"", path->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
+{
+	struct vd_path *path = vd_feeder_path(p, conf, "probe");
+	const char *s;
+	uint32_t v;
+
+	if (!path)
+		return -1;
+	if (path->probe) {
+		vd_perr(p, "path \"%s\" already has a \"probe\" line", path->name);
+		return -1;
+	}
+	s = vd_value(p, "probe PATH");
+	if (!s)
+		return -1;
+	if (!strcmp(s, "icmp")) {
+		path->probe = VD_PROBE_ICMP;
+	} else if (!strcmp(s, "udp")) {
+		path->probe = VD_PROBE_UDP;
+		path->probe_port = 7;
+	} else {
+		vd_perr(p, "\"%s\": probe type must be \"icmp\" or \"udp\"", s);
+		return -1;
+	}
+	if (vd_addr(p, "probe address", &path->probe_dst))
+		return -1;
+	path->probe_interval = VD_PROBE_INTERVAL_MS;
+	path->probe_multiplier = VD_PROBE_MULTIPLIER;
+	path->probe_up = VD_PROBE_UP;
+	while (p->i < p->argc) {
+		const char *key = p->argv[p->i++];
+
+		if (!strcmp(key, "port") && path->probe == VD_PROBE_UDP) {
+			if (vd_u32(p, key, 1, 65535, &v))
+				return -1;
+			path->probe_port = (uint16_t)v;
+		} else if (!strcmp(key, "source")) {
+			if (vd_addr(p, key, &path->probe_src))
+				return -1;
+		} else if (!strcmp(key, "interval")) {
+			if (vd_u32(p, key, 10, 60000, &path->probe_interval))
+				return -1;
+		} else if (!strcmp(key, "multiplier")) {
+			if (vd_u32(p, key, 1, 255, &path->probe_multiplier))
+				return -1;
+		} else if (!strcmp(key, "up")) {
+			if (vd_u32(p, key, 1, 255, &path->probe_up))
+				return -1;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for probe", key);
+			return -1;
+		}
+	}
+	if (path->probe_src.family && path->probe_src.family != path->probe_dst.family) {
+		vd_perr(p, "probe \"%s\": source and address are not of the same family",
+			path->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks across statements, once the whole file is read. */
+static int vd_conf_check(struct vd_parser *p, struct vd_conf *conf)
+{
+	static const struct {
+		const char *what;
+		int signal;
+	} feeders[] = {
+		{ "ike", VPNECMP_SIGNAL_DPD },
+		{ "bgp", VPNECMP_SIGNAL_BGP },
+		{ "probe", VPNECMP_SIGNAL_PROBE },
+	};
+
+	for (unsigned int i = 0; i < conf->ngroups; i++) {
+		struct vd_group *g = &conf->groups[i];
+
+		for (unsigned int j = 0; j < i; j++) {
+			if (conf->groups[j].nhid == g->nhid) {
+				p->line = g->line;
+				vd_perr(p, "group \"%s\": nhid %u is already group \"%s\"'s",
+					g->name, g->nhid, conf->groups[j].name);
+				return -1;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		struct vd_path *path = &conf->paths[i];
+		bool explicit = path->signals & (1U << 31);
+		bool has[3];
+
+		p->line = path->line;
+		if (!vd_conf_group(conf, path->group)) {
+			vd_perr(p, "path \"%s\": \"%s\": no such group", path->name, path->group);
+			return -1;
+		}
+		if (!if_nametoindex(path->dev)) {
+			vd_perr(p, "path \"%s\": \"%s\": no such device", path->name, path->dev);
+			return -1;
+		}
+		for (unsigned int j = 0; j < conf->ngroups; j++) {
+			if (conf->groups[j].nhid == path->nhid) {
+				vd_perr(p, "path \"%s\": nhid %u is group \"%s\"'s", path->name,
+					path->nhid, conf->groups[j].name);
+				return -1;
+			}
+		}
+		for (unsigned int j = 0; j < i; j++) {
+			if (conf->paths[j].nhid == path->nhid) {
+				vd_perr(p, "path \"%s\": duplicate nhid %u (path \"%s\" has it)",
+					path->name, path->nhid, conf->paths[j].name);
+				return -1;
+			}
+		}
+		has[0] = path->ike[0];
+		has[1] = path->bgp_table;
+		has[2] = path->probe != VD_PROBE_NONE;
+		path->signals &= ~(1U << 31);
+		for (unsigned int f = 0; f < 3; f++) {
+			uint32_t bit = 1U << feeders[f].signal;
+
+			if (!has[f])
+				continue;
+			if (!explicit) {
+				path->signals |= bit;
+			} else if (!(path->signals & bit)) {
+				vd_perr(p, "path \"%s\": has a \"%s\" feeder but \"signals\" lacks \"%s\"",
+					path->name, feeders[f].what,
+					vpnecmp_signal_name(feeders[f].signal));
+				return -1;
+			}
+		}
+		path->signals |= 1U << VPNECMP_SIGNAL_ADMIN;
+		for (int s = 0; s <= VPNECMP_SIGNAL_MAX; s++)
+			path->sig[s] = true;
+	}
+	if (conf->strongswan && !conf->vici[0])
+		strcpy(conf->vici, VD_DEFAULT_VICI);
+	return 0;
+}
+
+static int vd_split(struct vd_parser *p, char *line)
+{
+	char *c = strchr(line, '#');
+
+	if (c)
+		*c = '\0';
+	p->argc = 0;
+	p->i = 0;
+	for (c = strtok(line, " \t\r\n"); c; c = strtok(NULL, " \t\r\n")) {
+		if (p->argc == VD_MAX_WORDS) {
+			vd_perr(p, "more than %d words on a line", VD_MAX_WORDS);
+			return -1;
+		}
+		p->argv[p->argc++] = c;
+	}
+	return 0;
+}
+
+int vd_conf_load(const char *file, struct vd_conf *conf)
+{
+	struct vd_parser p = { .file = file };
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+	FILE *f;
+
+	memset(conf, 0, sizeof(*conf));
+	f = fopen(file, "r");
+	if (!f) {
+		fprintf(stderr, "Error: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		const char *kw;
+
+		p.line++;
+		if (vd_split(&p, line)) {
+			ret = -1;
+			break;
+		}
+		if (!p.argc)
+			continue;
+		kw = p.argv[p.i++];
+		if (!strcmp(kw, "group"))
+			ret = vd_parse_group(&p, conf);
+		else if (!strcmp(kw, "path"))
+			ret = vd_parse_path(&p, conf);
+		else if (!strcmp(kw, "strongswan"))
+			ret = vd_parse_strongswan(&p, conf);
+		else if (!strcmp(kw, "ike"))
+			ret = vd_parse_ike(&p, conf);
+		else if (!strcmp(kw, "bgp"))
+			ret = vd_parse_bgp(&p, conf);
+		else if (!strcmp(kw, "probe"))
+			ret = vd_parse_probe(&p, conf);
+		else {
+			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, ike, bgp, probe)",
+				kw);
+			ret = -1;
+		}
+		if (ret)
+			break;
+	}
+	free(line);
+	fclose(f);
+	if (!ret)
+		ret = vd_conf_check(&p, conf);
+	if (ret)
+		vd_conf_free(conf);
+	return ret;
+}
+
+void vd_conf_free(struct vd_conf *conf)
+{
+	free(conf->groups);
+	free(conf->paths);
+	memset(conf, 0, sizeof(*conf));
+}
