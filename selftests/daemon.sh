@@ -53,6 +53,7 @@ apply_and_stop()
 	expect_eq "$(members)" "1" "group after the daemon stopped"
 }
 
+# shellcheck disable=SC2034 # read by topo.sh
 restart_changes_nothing_env()
 {
 	TOPO_GROUP=resilient
@@ -175,6 +176,7 @@ module_reload()
 	wait_members "1 2" || fail "t2 did not return once the daemon released its probe signal"
 }
 
+# shellcheck disable=SC2034 # read by topo.sh
 probe_blackhole_env()
 {
 	TOPO_GROUP=resilient

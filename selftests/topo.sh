@@ -460,10 +460,19 @@ expect_eq()
 	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
 }
 
+# dump_log FILE [LINES]: the end of a daemon's log, when a case failed
+dump_log()
+{
+	[ "${RET:-0}" != 0 ] && [ -s "$1" ] || return 0
+	ktap_print_msg "--- ${1#"$TMPDIR_T"/} (last ${2:-15} lines)"
+	tail -n "${2:-15}" "$1" | sed 's/^/#   /'
+}
+
 _case_cleanup()
 {
 	stop_monitor
 	daemon_stop
+	[ -n "${DAEMON_LOG:-}" ] && dump_log "$DAEMON_LOG" 40
 	declare -F case_cleanup_hook >/dev/null && case_cleanup_hook
 	topo_cleanup
 	[ -n "${TMPDIR_T:-}" ] && rm -rf "$TMPDIR_T"
@@ -488,7 +497,8 @@ run_tests()
 		MON_PID=
 		TMPDIR_T=$(mktemp -d)
 		TOPO_KIND=vti TOPO_FAMILY=4 TOPO_NATT=0 TOPO_GROUP=mpath TOPO_IKE=0
-		DAEMON_PID= DAEMON_LOG=
+		DAEMON_PID=""
+		DAEMON_LOG=""
 		# A case may ask for another topology with a CASE_env function.
 		if declare -F "${t}_env" >/dev/null; then
 			"${t}_env"

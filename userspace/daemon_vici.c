@@ -368,8 +368,13 @@ static void vici_event(const char *name, const unsigned char *msg, size_t len)
 			continue;
 		if (ike) {
 			v->ike_up = s.up;
-			/* a new IKE SA has no child yet; a dead one none left */
-			v->child_up = false;
+			/*
+			 * A dead IKE SA has no child left.  A new one may
+			 * already have its first child: charon reports the
+			 * CHILD_SA of IKE_AUTH before the IKE SA itself.
+			 */
+			if (!s.up)
+				v->child_up = false;
 		} else if (s.child_hit[i]) {
 			v->child_up = s.up;
 			/* a child coming up proves its IKE SA */

@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Real daemons in the topology's namespaces: strongSwan's charon and BIRD,
+# one instance per side, each with its own configuration, control socket and
+# log under $TMPDIR_T/SIDE (SIDE is cgw or aws).  Source after topo.sh.
+# Everything started here is stopped by daemons_stop, which the case
+# cleanup calls.
+
+DAEMON_PIDS=
+
+side_ns()
+{
+	if [ "$1" = cgw ]; then echo "$CGW"; else echo "$AWS"; fi
+}
+
+# charon_start SIDE SWANCTL_CONF: a charon of its own in SIDE's namespace
+# (private /run for its pid file), then its connections and secrets loaded.
+# Fast DPD retransmits: a dead peer is declared after ~2 s, not ~165 s.
+charon_start()
+{
+	local side=$1 conf=$2 ns dir=$TMPDIR_T/$1
+
+	ns=$(side_ns "$side")
+	mkdir -p "$dir"
+	cat > "$dir/strongswan.conf" <<-EOF
+	charon {
+		load = random nonce openssl kdf pem pkcs1 pubkey kernel-netlink socket-default vici
+		install_routes = no
+		retransmit_tries = 2
+		retransmit_timeout = 0.5
+		retransmit_base = 1.2
+		plugins {
+			vici {
+				socket = unix://$dir/charon.vici
+			}
+		}
+		filelog {
+			log {
+				path = $dir/charon.log
+				time_format = %T
+				default = 1
+				ike = 2
+			}
+		}
+	}
+	swanctl {
+		load = random nonce openssl pem pkcs1 pubkey
+	}
+	EOF
+	ip netns exec "$ns" sh -c "mount -t tmpfs tmpfs /run &&
+		STRONGSWAN_CONF=$dir/strongswan.conf exec /usr/lib/ipsec/charon" \
+		>"$dir/charon.out" 2>&1 &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	busywait 30000 test -S "$dir/charon.vici" || { echo "charon $side did not start"; return 1; }
+	swanctl_do "$side" --load-all --file "$conf" >"$dir/load.log" 2>&1 ||
+		{ cat "$dir/load.log"; return 1; }
+}
+
+# swanctl_do SIDE ARGS...: swanctl against SIDE's charon
+swanctl_do()
+{
+	local dir=$TMPDIR_T/$1
+
+	shift
+	STRONGSWAN_CONF=$dir/strongswan.conf swanctl "$@" --uri "unix://$dir/charon.vici"
+}
+
+# swanctl_conf SIDE FILE: route-based tunnels 1 and 2 of topo.sh (XFRM
+# interfaces, if_id I), IKEv2 with pre-shared keys, DPD every second.
+# The gateway initiates and restarts on DPD; the cloud side only responds.
+swanctl_conf()
+{
+	local side=$1 f=$2 i l r start dpd
+
+	if [ "$side" = cgw ]; then
+		start=start dpd=restart
+	else
+		start=none dpd=clear
+	fi
+	{
+		echo "connections {"
+		for i in 1 2; do
+			l=$(tun_local "$i") r=$(tun_remote "$i")
+			[ "$side" = aws ] && { l=$(tun_remote "$i"); r=$(tun_local "$i"); }
+			cat <<-EOF
+			tun-$i {
+				local_addrs = $l
+				remote_addrs = $r
+				proposals = aes128gcm16-prfsha256-ecp256
+				dpd_delay = 1s
+				keyingtries = 0
+				local {
+					auth = psk
+					id = $l
+				}
+				remote {
+					auth = psk
+					id = $r
+				}
+				children {
+					tun-$i {
+						local_ts = 0.0.0.0/0
+						remote_ts = 0.0.0.0/0
+						if_id_in = $i
+						if_id_out = $i
+						esp_proposals = aes128gcm16
+						start_action = $start
+						dpd_action = $dpd
+					}
+				}
+			}
+			EOF
+		done
+		echo "}"
+		echo "secrets {"
+		for i in 1 2; do
+			cat <<-EOF
+			ike-$i {
+				id-1 = $(tun_local "$i")
+				id-2 = $(tun_remote "$i")
+				secret = vpnecmp-selftest-tunnel-$i
+			}
+			EOF
+		done
+		echo "}"
+	} > "$f"
+}
+
+# bird_start SIDE CONF: BIRD 2 in SIDE's namespace, control socket
+# $TMPDIR_T/SIDE/bird.ctl
+bird_start()
+{
+	local side=$1 conf=$2 ns dir=$TMPDIR_T/$1
+
+	ns=$(side_ns "$side")
+	mkdir -p "$dir"
+	ip netns exec "$ns" bird -f -c "$conf" -s "$dir/bird.ctl" -P "$dir/bird.pid" \
+		>"$dir/bird.out" 2>&1 &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	busywait 20000 test -S "$dir/bird.ctl" || { echo "bird $side did not start"; return 1; }
+}
+
+# birdc_do SIDE ARGS...
+birdc_do()
+{
+	local sock=$TMPDIR_T/$1/bird.ctl
+
+	shift
+	birdc -s "$sock" "$@"
+}
+
+daemons_stop()
+{
+	local pid
+
+	for pid in $DAEMON_PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $DAEMON_PIDS; do
+		wait "$pid" 2>/dev/null
+	done
+	DAEMON_PIDS=
+}
+
+case_cleanup_hook()
+{
+	local f
+
+	daemons_stop
+	for f in "$TMPDIR_T"/*/charon.out "$TMPDIR_T"/*/charon.log "$TMPDIR_T"/*/bird.out \
+		 "$TMPDIR_T"/*/bird.log; do
+		[ -f "$f" ] && dump_log "$f" 10
+	done
+}
