@@ -55,7 +55,9 @@ enum {
 
 #define VICI_MAX_SEGMENT	(512 * 1024)
 #define VICI_RETRY_MS		1000
-#define VICI_CMD_TIMEOUT_MS	3000
+#define VICI_CMD_TIMEOUT_MS	10000
+/* list-sas again this often, in case an event was lost */
+#define VICI_RESYNC_MS		30000
 #define VICI_DEPTH		8
 
 #ifndef fallthrough
@@ -72,6 +74,7 @@ static struct vd_conf *vici_conf;
 static int vici_fd = -1;
 static struct vici_buf vici_in;
 static uint64_t vici_retry;	/* reconnect at, 0: connected or unused */
+static uint64_t vici_resync_at;	/* list-sas at, 0: not connected */
 static bool vici_warned;
 
 /* Per path: what charon last said. */
@@ -439,8 +442,12 @@ static int vici_resync(void)
 		return fd;
 	ret = vici_register(fd, "list-sa");
 	if (!ret) {
+		/*
+		 * Not "noblock": an IKE SA charon is working on (IKE_AUTH
+		 * under way) would be left out, and its up events may have
+		 * gone before we registered.
+		 */
 		vb_packet(&b, VICI_CMD_REQUEST, "list-sas");
-		vb_kv(&b, "noblock", "yes");
 		ret = vb_send(fd, &b);
 	}
 	vici_scan_init(&s);
@@ -503,6 +510,7 @@ static void vici_disconnect(void)
 	if (vici_fd >= 0)
 		close(vici_fd);
 	vici_fd = -1;
+	vici_resync_at = 0;
 	vici_in.len = 0;
 }
 
@@ -524,6 +532,7 @@ static void vici_try_connect(void)
 			vd_log(6, "strongswan: connected to charon on %s", vici_conf->vici);
 			vici_warned = false;
 			vici_retry = 0;
+			vici_resync_at = vd_now_ms() + VICI_RESYNC_MS;
 			vici_update();
 			return;
 		}
@@ -605,14 +614,23 @@ static void vici_handle(int fd)
 
 static uint64_t vici_deadline(void)
 {
-	return vici_retry;
+	return vici_fd < 0 ? vici_retry : vici_resync_at;
 }
 
 static void vici_timer(uint64_t now)
 {
-	(void)now;
-	if (vici_retry && vici_fd < 0)
-		vici_try_connect();
+	if (vici_fd < 0) {
+		if (vici_retry)
+			vici_try_connect();
+		return;
+	}
+	if (now < vici_resync_at)
+		return;
+	vici_resync_at = now + VICI_RESYNC_MS;
+	if (vici_resync())
+		vd_log(4, "strongswan: list-sas failed on %s", vici_conf->vici);
+	else
+		vici_update();
 }
 
 /*
