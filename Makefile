@@ -95,7 +95,7 @@ BENCH_KVERS ?= $(filter-out %-rt-amd64,$(KVERS))
 
 $(BUILD)/bench/bin/%: selftests/bench/%.c selftests/bench/nlnl.h
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -std=gnu11 -Wall -Wextra -o $@ $<
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -isystem uapi -o $@ $<
 
 bench-bin: $(addprefix $(BUILD)/bench/bin/,$(BENCH_PROGS))
 

@@ -82,16 +82,17 @@ udaemon_start()
 	coproc UD { exec ip netns exec "$CGW" "$BENCH_BIN/udaemon" 100 mpath \
 		"1:$(tun_local 1):$(tun_remote 1):1:0" \
 		"2:$(tun_local 2):$(tun_remote 2):2:0"; }
-	UD_PID=$UD_PID
+	# bash forgets UD_PID when the coproc exits
+	UDAEMON_PID=$UD_PID
 	read -r -t 10 _ <&"${UD[0]}"
 }
 
 udaemon_stop()
 {
-	[ -n "${UD_PID:-}" ] || return 0
-	kill "$UD_PID" 2>/dev/null
-	wait "$UD_PID" 2>/dev/null
-	UD_PID=
+	[ -n "${UDAEMON_PID:-}" ] || return 0
+	kill "$UDAEMON_PID" 2>/dev/null
+	wait "$UDAEMON_PID" 2>/dev/null
+	UDAEMON_PID=
 }
 
 # contenders SUFFIX: the four, one after the other.
@@ -101,16 +102,19 @@ contenders()
 
 	vpnecmp_std_paths "" hold-up 0 && wait_members "1 2" ||
 		ktap_print_msg "vpnecmp setup failed"
+	# shellcheck disable=SC2086 # SA1 is four words
 	result latency.txt "$(nlb lat "module$sfx" "$TRIALS" $SA1 100 1)"
 	vx path del t1 && vx path del t2 && vx group del g
 	ip -n "$CGW" nexthop replace id 100 group 1/2
 
 	hook_start
-	result latency.txt "$(nlb lat "hook$sfx" "${HOOK_TRIALS:-$TRIALS}" $SA1 100 1)"
+	# shellcheck disable=SC2086
+	result latency.txt "$(nlb lat "hook$sfx" "$HOOK_TRIALS" $SA1 100 1)"
 	hook_stop
 	wait_members "1 2"
 
 	udaemon_start
+	# shellcheck disable=SC2086
 	result latency.txt "$(nlb lat "udaemon$sfx" "$TRIALS" $SA1 100 1)"
 	udaemon_stop
 	wait_members "1 2"

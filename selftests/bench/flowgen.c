@@ -6,9 +6,9 @@
  *	FLOWS flows (source ports 30000 + i), one packet per flow per round,
  *	PPS rounds per second (0: as fast as possible), for SECONDS.  The
  *	payload is the round number and the flow index.  LOG gets the
- *	CLOCK_MONOTONIC time of every round (u64 each).
+ *	CLOCK_MONOTONIC send time of every packet (u64 each, round by round).
  *   flowgen recv ADDR PORT SECONDS LOG
- *	Records every datagram as {time, flow, round, ifindex} (IP_PKTINFO:
+ *	Until SECONDS have passed or nothing came for 2 s, records every datagram as {time, flow, round, ifindex} (IP_PKTINFO:
  *	the tunnel it arrived on) into LOG.
  *   flowgen analyze SENDLOG RECVLOG FLOWS FAULT_NS RESTORE_NS IF1 IF2 BIN_MS DAT
  *	Packets sent and lost, the time from the fault to the last round with
@@ -104,7 +104,7 @@ static int cmd_send(char **argv)
 		}
 	}
 	max = (size_t)((pps > 0 ? pps : 100000) * secs) + 16;
-	rounds = calloc(max, sizeof(*rounds));
+	rounds = calloc(max * flows, sizeof(*rounds));
 	memset(&p, 0, sizeof(p));
 	period = pps > 0 ? (uint64_t)(1e9 / pps) : 0;
 	start = now_ns();
@@ -119,17 +119,18 @@ static int cmd_send(char **argv)
 
 			nanosleep(&ts, NULL);
 		}
-		rounds[r] = now_ns();
 		p.round = r;
 		for (i = 0; i < flows; i++) {
 			p.flow = i;
+			rounds[(size_t)r * flows + i] = now_ns();
 			if (sendto(fd[i], &p, size, 0, (void *)&dst, sizeof(dst)) < 0)
 				errs++;
 		}
 		next += period;
 	}
 	log = fopen(argv[6], "wb");
-	if (!log || fwrite(rounds, sizeof(*rounds), r, log) != r) {
+	if (!log || fwrite(rounds, sizeof(*rounds), (size_t)r * flows, log) !=
+		    (size_t)r * flows) {
 		perror(argv[6]);
 		return 1;
 	}
@@ -163,7 +164,8 @@ static int cmd_recv(char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	end = now_ns() + (uint64_t)(secs * 1e9);
-	while (now_ns() < end) {
+	/* until SECONDS, or 2 s of silence after the first packet */
+	while (now_ns() < end && !(n && now_ns() - recs[n - 1].ts > 2000000000ull)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		char cbuf[256];
 		struct payload p;
@@ -221,13 +223,13 @@ static int cmd_analyze(char **argv)
 	long (*bins)[2];
 	FILE *dat;
 
-	ns = slen / sizeof(*rounds);
+	ns = slen / sizeof(*rounds) / flows;	/* rounds */
 	nr = rlen / sizeof(*recs);
 	got = calloc(ns * flows + 1, 1);
 	before = calloc(flows, sizeof(int));
 	during = calloc(flows, sizeof(int));
 	after = calloc(flows, sizeof(int));
-	nbins = ns ? (long)((rounds[ns - 1] - rounds[0]) / bin) + 40 : 1;
+	nbins = ns ? (long)((rounds[ns * flows - 1] - rounds[0]) / bin) + 40 : 1;
 	bins = calloc(nbins, sizeof(*bins));
 	for (i = 0; i < nr; i++) {
 		struct rec *r = &recs[i];
@@ -253,17 +255,16 @@ static int cmd_analyze(char **argv)
 		if (b >= 0 && b < nbins && t)
 			bins[b][t - 1]++;
 	}
-	for (i = 0; i < ns; i++) {
-		int f, miss = 0;
-
-		for (f = 0; f < flows; f++)
-			miss += !got[i * flows + f];
-		lost += miss;
-		if (miss && rounds[i] >= restore)
-			lost_after += miss;
-		if (miss && rounds[i] < fault)
-			lost_before += miss;
-		if (miss && rounds[i] >= fault && rounds[i] < restore)
+	/* each packet by its own send time */
+	for (i = 0; i < ns * flows; i++) {
+		if (got[i])
+			continue;
+		lost++;
+		if (rounds[i] >= restore)
+			lost_after++;
+		else if (rounds[i] < fault)
+			lost_before++;
+		else if ((int64_t)(rounds[i] - fault) > last_loss)
 			last_loss = rounds[i] - fault;
 	}
 	for (i = 0; i < (size_t)flows; i++) {
@@ -276,13 +277,12 @@ static int cmd_analyze(char **argv)
 		if (before[i] == 1 && (during[i] & (1 << 2)))
 			moved1++;
 	}
-	printf("sent=%zu lost=%ld lost_before_fault=%ld lost_after_return=%ld fault_to_last_loss_ms=%.1f on_t1=%ld on_t2=%ld t1_flows_moved=%ld t2_flows_moved=%ld t2_flows_moved_on_return=%ld t1_share_after_return=%.2f\n",
+	printf("sent=%zu lost=%ld lost_before_fault=%ld lost_after_return=%ld fault_to_last_loss_ms=%.1f on_t1=%ld on_t2=%ld t1_flows_moved=%ld t2_flows_moved=%ld t2_flows_moved_on_return=%ld t1_share_after_return=%.2f",
 	       ns * flows, lost, lost_before, lost_after,
 	       last_loss < 0 ? 0.0 : last_loss / 1e6,
 	       on1, on2, moved1, moved2, moved2_back,
 	       after1 + after2 ? (double)after1 / (after1 + after2) : 0);
-	if (last_loss < 0)
-		printf("no_loss_after_fault=1\n");
+	printf("%s\n", last_loss < 0 ? " no_loss_after_fault=1" : "");
 	dat = fopen(argv[8], "w");
 	if (!dat) {
 		perror(argv[8]);

@@ -24,10 +24,10 @@ source "$(dirname "$0")/../topo.sh"
 source "$(dirname "$0")/bench_lib.sh"
 
 FLOWS=${FLOWS:-256}
-PPS=${PPS:-20}
-FAULT_AT=${FAULT_AT:-2}
-RESTORE_AT=${RESTORE_AT:-5}
-DURATION=${DURATION:-8}
+PPS=${PPS:-5}
+FAULT_AT=${FAULT_AT:-3}
+RESTORE_AT=${RESTORE_AT:-6}
+DURATION=${DURATION:-10}
 
 ktap_print_header
 require_root
@@ -90,8 +90,13 @@ phase()
 	rx=$TMPDIR/$name.rx
 	tx=$TMPDIR/$name.tx
 
+	# Neighbours resolved before the clock starts (unresolved ones queue
+	# only 3 packets: the rest would count as lost).
+	ip netns exec "$LAN" "$BENCH_BIN/flowgen" send 198.51.100.2 "$CLOUD_HOST" \
+		9001 "$FLOWS" 2 1 /dev/null > /dev/null
 	coproc RX { exec ip netns exec "$AWS" "$BENCH_BIN/flowgen" recv \
-		"$CLOUD_HOST" 9000 $((DURATION + 2)) "$rx"; }
+		"$CLOUD_HOST" 9000 $((DURATION + 5)) "$rx"; }
+	local rx_pid=$RX_PID
 	read -r -t 10 _ <&"${RX[0]}"
 	ip netns exec "$LAN" "$BENCH_BIN/flowgen" send 198.51.100.2 "$CLOUD_HOST" \
 		9000 "$FLOWS" "$PPS" "$DURATION" "$tx" > "$TMPDIR/$name.sent" &
@@ -101,12 +106,15 @@ phase()
 	sleep $((RESTORE_AT - FAULT_AT))
 	restore=$("restore_$sc" | head -n1)
 	wait "$tx_pid"
-	wait "$RX_PID"
+	wait "$rx_pid"
 	out=$("$BENCH_BIN/flowgen" analyze "$tx" "$rx" "$FLOWS" "$fault" "$restore" \
-		"$if1" "$if2" 100 "$BENCH_OUT/loss-$name.dat")
-	result loss.txt "loss-$name flows=$FLOWS $(cat "$TMPDIR/$name.sent" | cut -d' ' -f2-) $(echo "$out" | head -n1)"
-	[ "$MANAGED" = 1 ] && result loss.txt "loss-$name-paths $(vx -j path show |
-		jq -r 'map("\(.name)=\(.state)") | join(" ")')"
+		"$if1" "$if2" 200 "$BENCH_OUT/loss-$name.dat")
+	result loss.txt "loss-$name $(cut -d' ' -f2- "$TMPDIR/$name.sent") $(echo "$out" | head -n1)"
+	if [ "$MANAGED" = 1 ]; then
+		local st
+		st=$(vx -j path show | jq -r '.[] | .name + "=" + .state' | tr '\n' ' ')
+		result loss.txt "loss-$name-paths $st"
+	fi
 	rm -f "$rx" "$tx"
 	topo_cleanup
 }

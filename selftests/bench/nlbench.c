@@ -28,6 +28,9 @@
  *	N SAs, spread round-robin over marks 1..MARKS, SPIs from SPI up.
  *   nlbench sa add|del SRC DST SPI MARK
  *	One SA; prints the CLOCK_MONOTONIC time (ns) it was sent at.
+ *   nlbench paths N GROUP LOCAL REMOTE
+ *	vpnecmp paths p1..pN of GROUP: path I over device dI, nexthop I,
+ *	SA mark I, hold-up 0 (one generic netlink request each).
  *   nlbench now
  *	CLOCK_MONOTONIC in ns.
  *   nlbench spin N
@@ -44,6 +47,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+
+#include <linux/genetlink.h>
+#include <linux/vpnecmp.h>
+#include <net/if.h>
 
 #include "nlnl.h"
 
@@ -339,16 +346,16 @@ static int cmd_lat(int argc, char **argv, int floor)
 		drain(l.rfd);
 		if (floor) {
 			errs += !!trigger(&t, T_DOWN, &t0);
-			t1 = wait_group(&l, c.gid, c.nhid, 0, 0, NULL, &extra, 5000);
+			t1 = wait_group(&l, c.gid, c.nhid, 0, 0, NULL, &extra, 30000);
 		} else {
 			errs += !!trigger(&t, T_DEL, NULL);
 			t1 = wait_group(&l, c.gid, c.nhid, 0, c.sa.spi, &t0,
-					&extra, 5000);
+					&extra, 30000);
 		}
 		if (t1 && t0 && t1 >= t0)
 			v[n++] = t1 - t0;
 		errs += !!trigger(&t, floor ? T_UP : T_ADD, NULL);
-		wait_group(&l, c.gid, c.nhid, 1, 0, NULL, &extra, 5000);
+		wait_group(&l, c.gid, c.nhid, 1, 0, NULL, &extra, 30000);
 		pause_between();
 	}
 	trigger_stop(&t);
@@ -550,6 +557,99 @@ static int cmd_sa(int argc, char **argv)
 	return !!err;
 }
 
+/* The generic netlink family id of NAME. */
+static int genl_family(int fd, const char *name)
+{
+	struct genlmsghdr *g;
+	struct nlmsghdr *h;
+	struct nlmsg m;
+	char buf[NLBUF];
+	ssize_t n;
+
+	nl_init(&m, GENL_ID_CTRL, 0, sizeof(*g));
+	g = nl_data(&m);
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	nl_put(&m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
+	if (nl_send(fd, &m) || (n = recv(fd, buf, sizeof(buf), 0)) <= 0)
+		return -1;
+	h = (void *)buf;
+	if (h->nlmsg_type == NLMSG_ERROR)
+		return -1;
+	{
+		struct nlattr *a = (void *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+		int len = h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+
+		while (len >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN) {
+			if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+				return *(uint16_t *)((char *)a + NLA_HDRLEN);
+			len -= NLA_ALIGN(a->nla_len);
+			a = (void *)((char *)a + NLA_ALIGN(a->nla_len));
+		}
+	}
+	return -1;
+}
+
+/*
+ * N paths p1..pN in GROUP, path i over device dI, nexthop I, SA mark I,
+ * hold-up 0, one PATH_NEW request each over one socket (the CLI costs an
+ * exec per path under emulation).
+ */
+static int cmd_paths(int argc, char **argv)
+{
+	int fd, fam, n, i, errs = 0;
+	struct in_addr l, r;
+	uint64_t t0;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: nlbench paths N GROUP LOCAL REMOTE\n");
+		return 2;
+	}
+	n = num(argv[1]);
+	l = addr(argv[3]);
+	r = addr(argv[4]);
+	fd = nl_socket(NETLINK_GENERIC, 0);
+	fam = genl_family(fd, VPNECMP_GENL_NAME);
+	if (fam < 0) {
+		fprintf(stderr, "nlbench: no generic netlink family %s\n",
+			VPNECMP_GENL_NAME);
+		return 1;
+	}
+	t0 = now_ns();
+	for (i = 1; i <= n; i++) {
+		struct genlmsghdr *g;
+		struct nlattr *nest;
+		char name[VPNECMP_NAME_MAX], dev[IFNAMSIZ];
+		struct nlmsg m;
+		int err;
+
+		snprintf(name, sizeof(name), "p%d", i);
+		snprintf(dev, sizeof(dev), "d%d", i);
+		nl_init(&m, fam, NLM_F_ACK, sizeof(*g));
+		g = nl_data(&m);
+		g->cmd = VPNECMP_CMD_PATH_NEW;
+		g->version = VPNECMP_GENL_VERSION;
+		nest = (void *)(m.buf + NLMSG_ALIGN(m.nh.nlmsg_len));
+		nl_put(&m, VPNECMP_A_PATH | NLA_F_NESTED, NULL, 0);
+		nl_put(&m, VPNECMP_PATH_A_NAME, name, strlen(name) + 1);
+		nl_put(&m, VPNECMP_PATH_A_GROUP, argv[2], strlen(argv[2]) + 1);
+		nl_put_u32(&m, VPNECMP_PATH_A_IFINDEX, if_nametoindex(dev));
+		nl_put_u32(&m, VPNECMP_PATH_A_NHID, i);
+		nl_put_u32(&m, VPNECMP_PATH_A_LOCAL4, l.s_addr);
+		nl_put_u32(&m, VPNECMP_PATH_A_REMOTE4, r.s_addr);
+		nl_put_u32(&m, VPNECMP_PATH_A_MARK, i);
+		nl_put_u32(&m, VPNECMP_PATH_A_HOLD_UP_MS, 0);
+		nest->nla_len = m.buf + m.nh.nlmsg_len - (char *)nest;
+		err = nl_send(fd, &m);
+		if (!err)
+			err = nl_ack(fd);
+		if (err && !errs++)
+			fprintf(stderr, "nlbench: path %s: %s\n", name, strerror(-err));
+	}
+	printf("paths n=%d seconds=%.2f errors=%d\n", n, (now_ns() - t0) / 1e9, errs);
+	return !!errs;
+}
+
 static int cmd_spin(int argc, char **argv)
 {
 	int n = argc > 1 ? (int)num(argv[1]) : 2, i;
@@ -584,6 +684,8 @@ int main(int argc, char **argv)
 		return cmd_churn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bulk"))
 		return cmd_bulk(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "paths"))
+		return cmd_paths(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "sa"))
 		return cmd_sa(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "now")) {

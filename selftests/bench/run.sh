@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: every benchmark in one guest per kernel (-smp 2: the "under
-# load" runs need two vCPUs to keep busy), the kernels one after the other
-# (BENCH_PARALLEL=1: side by side), then report.py writes
+# load" runs need two vCPUs to keep busy), the kernels side by side
+# (BENCH_PARALLEL=0: one after the other), then report.py writes
 # build/bench/results.md, the plots and Documentation/benchmarks.rst.
 # Numbers are printed, never judged: the exit status only says whether the
 # guests ran.
@@ -29,7 +29,7 @@ one()
 }
 
 rc=0
-if [ "${BENCH_PARALLEL:-0}" = 1 ]; then
+if [ "${BENCH_PARALLEL:-1}" = 1 ]; then
 	pids=()
 	for k in "$@"; do
 		one "$k" &

@@ -36,11 +36,12 @@ run()
 	local rx=$TMPDIR/tp.rx sent
 
 	coproc RX { exec ip netns exec "$AWS" "$BENCH_BIN/flowgen" recv \
-		"$CLOUD_HOST" 9000 $((TP_SECS + 2)) "$rx"; }
+		"$CLOUD_HOST" 9000 $((TP_SECS + 3)) "$rx"; }
+	local rx_pid=$RX_PID
 	read -r -t 10 _ <&"${RX[0]}"
 	sent=$(ip netns exec "$LAN" env FLOWGEN_SIZE=$SIZE "$BENCH_BIN/flowgen" send \
 		198.51.100.2 "$CLOUD_HOST" 9000 16 0 "$TP_SECS" "$TMPDIR/tp.tx")
-	wait "$RX_PID"
+	wait "$rx_pid"
 	result throughput.txt "throughput-$1 $("$BENCH_BIN/flowgen" rate "$rx" "$TP_SECS" $SIZE) offered_$(echo "$sent" | grep -o 'pps=[0-9]*')"
 	rm -f "$rx" "$TMPDIR/tp.tx"
 }

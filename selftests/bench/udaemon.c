@@ -144,7 +144,7 @@ static void dump(int fd)
 	struct nlmsg m;
 	ssize_t n;
 
-	nl_init(&m, XFRM_MSG_GETSA, NLM_F_DUMP, sizeof(struct xfrm_usersa_info));
+	nl_init(&m, XFRM_MSG_GETSA, NLM_F_DUMP, 0);
 	if (nl_send(fd, &m)) {
 		perror("xfrm dump");
 		exit(1);
