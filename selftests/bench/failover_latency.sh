@@ -23,7 +23,7 @@ TRIALS=${TRIALS:-200}
 # The hook costs seconds per trial under emulation (a script run for the
 # failure and another for the return, each with two execs): fewer trials,
 # so that make bench stays within 30 minutes.
-HOOK_TRIALS=${HOOK_TRIALS:-40}
+HOOK_TRIALS=${HOOK_TRIALS:-30}
 
 ktap_print_header
 require_root

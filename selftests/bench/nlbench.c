@@ -31,6 +31,8 @@
  *   nlbench paths N GROUP LOCAL REMOTE
  *	vpnecmp paths p1..pN of GROUP: path I over device dI, nexthop I,
  *	SA mark I, hold-up 0 (one generic netlink request each).
+ *   nlbench nhgroup GID N
+ *	Nexthop group GID of nexthops 1..N (mpath).
  *   nlbench now
  *	CLOCK_MONOTONIC in ns.
  *   nlbench spin N
@@ -684,6 +686,22 @@ int main(int argc, char **argv)
 		return cmd_churn(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bulk"))
 		return cmd_bulk(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "nhgroup") && argc > 3) {
+		/* ip's request buffer holds about 128 members: 256 need this */
+		int n = num(argv[3]), i, fd = nl_socket(NETLINK_ROUTE, 0), err;
+		uint32_t *ids = calloc(n, sizeof(*ids));
+		struct nlmsg m;
+
+		for (i = 0; i < n; i++)
+			ids[i] = i + 1;
+		nh_replace_msg(&m, num(argv[2]), ids, n, NEXTHOP_GRP_TYPE_MPATH, 1);
+		err = nl_send(fd, &m);
+		if (!err)
+			err = nl_ack(fd);
+		if (err)
+			fprintf(stderr, "nlbench: nhgroup: %s\n", strerror(-err));
+		return !!err;
+	}
 	if (!strcmp(argv[1], "paths"))
 		return cmd_paths(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "sa"))

@@ -53,9 +53,9 @@ scale_paths()
 			echo "nexthop add id $i dev d$i"
 		done
 		echo "nexthop add id 9999 blackhole"
-		echo "nexthop add id 10000 group $(seq -s/ 1 "$n")"
-		echo "route add 203.0.113.128/25 nhid 10000"
 	} | ip -n "$CGW" -batch - || return 1
+	nlb nhgroup 10000 "$n" &&
+		ip -n "$CGW" route add 203.0.113.128/25 nhid 10000 || return 1
 	nlb bulk add "$n" 10.0.0.1 10.0.0.2 "$n" 0x3000 > /dev/null
 	s0=$(slab_kb)
 	t0=$EPOCHREALTIME
