@@ -153,7 +153,7 @@ def kernel_sections(k, d):
     md.append("#### 2. Packet loss during failover (resilient group, 32 buckets)\n")
     md.append("| fault | gateway | flows | pps sent | packets sent | lost | lost before fault "
               "| fault -> last loss (ms) | flows on t1 / t2 | t2 flows moved | "
-              "lost after return | t2 flows moved on return | t1 share after return |")
+              "lost after return | t2 flows moved on return | t1 share after return (of packets) |")
     md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for sc, desc in (("sa", "(i) SA deleted"), ("dpd", "(ii) far end lost, DPD event"),
                      ("probe", "(iii) underlay blackhole, prober")):
@@ -166,12 +166,13 @@ def kernel_sections(k, d):
                 continue
             last = fmt(r.get("fault_to_last_loss_ms"), 1)
             if r.get("no_loss_after_fault"):
-                last = "no loss after the fault"
+                last = "none between fault and return"
             md.append(f"| {desc} | {mode} | {fmt(r.get('flows'))} | {fmt(r.get('pps'), 0)} | "
                       f"{fmt(r.get('sent'))} | {fmt(r.get('lost'))} | {fmt(r.get('lost_before_fault'))} | "
                       f"{last} | {fmt(r.get('on_t1'))} / {fmt(r.get('on_t2'))} | "
                       f"{fmt(r.get('t2_flows_moved'))} | {fmt(r.get('lost_after_return'))} | "
-                      f"{fmt(r.get('t2_flows_moved_on_return'))} | {fmt(r.get('t1_share_after_return'))} |")
+                      f"{fmt(r.get('t2_flows_moved_on_return'))} | {fmt(r.get('t1_share_after_return'))} "
+                      f"({fmt(r.get('pkts_after_return'))}) |")
     md.append("")
 
     md.append("#### 3. Scale and cost\n")
