@@ -5,6 +5,8 @@
 # make check        the selftests in QEMU guests on every supported kernel
 # make lint         W=1 + sparse on every kernel, checkpatch --strict
 # make deps         install what build, tests and demo need (Debian archive)
+# make bench        benchmarks in guests: build/bench/results.md, plots,
+#                   Documentation/benchmarks.rst
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))

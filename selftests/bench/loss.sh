@@ -82,6 +82,7 @@ phase()
 
 	MANAGED=$2
 	name=$sc-$([ "$MANAGED" = 1 ] && echo vpnecmp || echo static)
+	# shellcheck disable=SC2034 # read by topo_setup
 	TOPO_GROUP=resilient
 	topo_setup && sa_add 1 && sa_add 2 || {
 		ktap_print_msg "$name: setup failed"
