@@ -11,8 +11,8 @@
 #   dpd    the far end loses tunnel 1 (AWS's SA deleted: a blackhole the
 #          gateway's own SAs do not show) and the IKE daemon reports DPD
 #          dead ("vpnecmp event t1 dpd down"), then alive again
-#   probe  an underlay blackhole found by the prober of "vpnecmp daemon"
-#          (issue 4): not in this branch, reported as not measured
+#   probe  tunnel 1's ESP blackholed in the underlay (SAs and IKE fine),
+#          found by the prober of "vpnecmp daemon" (100 ms x 3)
 # each with vpnecmp managing the group and without (a static group, as on
 # a gateway today).  Results: build/bench/KVER/loss.txt and loss-*.dat
 # (packets per tunnel per 100 ms around the fault).  Never fails on numbers.
@@ -70,10 +70,20 @@ restore_dpd()
 		"$([ "$MANAGED" = 1 ] && echo "; $VPNECMP -n $CGW event t1 dpd up")"
 }
 
-# The prober (issue 4) is not in this branch: when "vpnecmp daemon" has
-# one, fault_probe blackholes tunnel 1's underlay (ip -n $AWS link set u1
-# down, or a drop rule) and lets the daemon's prober find it.
-SCENARIOS="sa dpd"
+# Nothing is reported: the daemon's prober has to find it.
+fault_probe()
+{
+	echo "ip netns exec $AWS tc qdisc add dev u1 clsact &&" \
+		"ip netns exec $AWS tc filter add dev u1 ingress protocol ip" \
+		"u32 match ip protocol 50 0xff action drop; $BENCH_BIN/nlbench now > $1"
+}
+
+restore_probe()
+{
+	echo "ip netns exec $AWS tc qdisc del dev u1 clsact; $BENCH_BIN/nlbench now > $1"
+}
+
+SCENARIOS=${SCENARIOS:-"sa dpd probe"}
 
 # phase SCENARIO MANAGED
 phase()
@@ -89,7 +99,13 @@ phase()
 		topo_cleanup
 		return
 	}
-	if [ "$MANAGED" = 1 ]; then
+	if [ "$MANAGED" = 1 ] && [ "$sc" = probe ]; then
+		TMPDIR_T=$TMPDIR DAEMON_LOG=$TMPDIR/daemon.log
+		DAEMON_HOLD=500 daemon_conf "$TMPDIR/vpnecmp.conf" \
+			"probe t1 icmp 203.0.113.2" "probe t2 icmp 203.0.113.6"
+		daemon_start "$TMPDIR/vpnecmp.conf" && wait_members "1 2" ||
+			ktap_print_msg "$name: vpnecmp daemon setup failed"
+	elif [ "$MANAGED" = 1 ]; then
 		vpnecmp_std_paths "type resilient" signals sa,dpd hold-up 500 &&
 			wait_members "1 2" || ktap_print_msg "$name: vpnecmp setup failed"
 	fi
@@ -125,6 +141,7 @@ phase()
 		result loss.txt "loss-$name-paths $st"
 	fi
 	rm -f "$rx" "$tx"
+	daemon_stop
 	topo_cleanup
 }
 
@@ -133,6 +150,5 @@ for sc in $SCENARIOS; do
 	phase "$sc" 1
 	phase "$sc" 0
 done
-result loss.txt "loss-probe-vpnecmp not-measured: the prober is in vpnecmp daemon (issue 4), not in this branch"
 ktap_test_pass "packet loss measured"
 ktap_finished
