@@ -17,6 +17,7 @@
 # would report the wrong version).  The last case fails when the test left
 # anything behind on the host (/var/lib/dkms, /usr/src, /lib/modules).
 
+# shellcheck source=lib.sh
 source "$(dirname "$0")/../lib.sh"
 set -u
 
@@ -70,7 +71,7 @@ for k in "${kernels[@]}"; do
 	RET=0
 	out=$(dkms_priv build -m vpnecmp -v "$VERSION" -k "$k" 2>&1)
 	check_err $? "dkms build -k $k failed: $(tail -n 20 <<<"$out"; \
-		cat "$tmp/dkms/vpnecmp/$VERSION/build/make.log" 2>/dev/null | tail -n 20)"
+		tail -n 20 "$tmp/dkms/vpnecmp/$VERSION/build/make.log" 2>/dev/null)"
 	ko=$(find "$tmp/dkms/vpnecmp/$VERSION/$k" -name 'vpnecmp.ko*' 2>/dev/null | head -n 1)
 	[ -n "$ko" ]
 	check_err $? "no vpnecmp.ko under $tmp/dkms/vpnecmp/$VERSION/$k"

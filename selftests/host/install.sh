@@ -13,6 +13,7 @@
 # behind, or that it deletes the operator's own configuration in
 # /etc/vpnecmp.
 
+# shellcheck source=lib.sh
 source "$(dirname "$0")/../lib.sh"
 set -u
 
