@@ -27,6 +27,7 @@ static const struct vpnecmp_cmd *const vpnecmp_cmds[] = {
 	&vpnecmp_cmd_path,
 	&vpnecmp_cmd_event,
 	&vpnecmp_cmd_monitor,
+	&vpnecmp_cmd_stats,
 };
 
 static const char *const vpnecmp_main_help[] = {
@@ -36,7 +37,7 @@ static const char *const vpnecmp_main_help[] = {
 
 static const char *const vpnecmp_main_where[] = {
 	"OPTIONS := { -j | -p | -s | -n NETNS | -V }",
-	"OBJECT := { group | path | event | monitor | version | help }",
+	"OBJECT := { group | path | event | monitor | stats | version | help }",
 	NULL
 };
 
