@@ -7,6 +7,7 @@
 #
 #   CGW netns: wan0 (dummy) 192.0.2.1/24, dx0 (dummy) 169.254.100.2/30
 #   SAs as charon would install them for each guide's swanctl.conf:
+#     recipe mark 1/2 to 198.51.100.1/.2 (VTI)
 #     azure  if_id 41/42 to 198.51.100.10/.11
 #     dx     mark 100/101 to 198.51.100.30/.31 (VTI)
 #     natt   if_id 51/52 to 198.51.100.20/.21, UDP-encapsulated (4500)
@@ -36,6 +37,7 @@ CGW=
 
 ALL_TESTS="
 	docs_include_examples
+	recipe_two_tunnels
 	azure_gateway
 	azure_monthly_failover_test
 	dx_backup_tier
@@ -165,6 +167,18 @@ docs_include_examples()
 	for rel in $inc; do
 		[ -f "$DOC/$rel" ] || fail "literalinclude of a missing file: $rel"
 	done
+}
+
+recipe_two_tunnels()
+{
+	run_example "$EX/recipe/two-tunnels.sh" || return
+	charon_sas 198.51.100.1 "mark 1" 0x1000
+	charon_sas 198.51.100.2 "mark 2" 0x2000
+	wait_field tun1 state up && wait_field tun2 state up ||
+		fail "paths not up: $(field tun1 state) $(field tun2 state)"
+	wait_members 100 "1 2" || fail "members $(members 100)"
+	sa_gone 198.51.100.1 0x1000 mark 1
+	wait_members 100 2 || fail "tun1 not pulled: $(members 100)"
 }
 
 azure_gateway()
