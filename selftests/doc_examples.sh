@@ -208,14 +208,17 @@ azure_monthly_failover_test()
 		expect_eq "$rc" 0 "failover-test.sh azure $p exit status"
 		[[ $out == *"PASS: azure survives the loss of $p"* ]] || fail "no PASS line for $p"
 	done
-	# With one tunnel already down the test must fail, not pass.
+	# With one tunnel already down the test must fail, and must not drain
+	# the last tunnel.
 	sa_gone 198.51.100.11 0x4200
 	wait_members 40 41 || fail "az1 not pulled"
 	out=$(in_cgw sh "$EX/failover-test/failover-test.sh" azure az0 5 2>&1)
 	rc=$?
 	ktap_print_msg "$out"
 	expect_eq "$rc" 1 "failover-test.sh with the other tunnel down"
-	wait_members 40 41 || fail "az0 not restored after the failed test: $(members 40)"
+	[[ $out == *"FAIL: no other path of azure is up"* ]] || fail "no refusal"
+	expect_eq "$(field az0 'signals_up | index("admin") != null')" true \
+		"az0 never drained (admin signal up)"
 }
 
 dx_backup_tier()

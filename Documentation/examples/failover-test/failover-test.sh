@@ -5,7 +5,9 @@
 # PATH (admin down), check that the group still forwards without it, put it
 # back and check that it returns.  Prints what happened; exits 0 when the
 # failover and the return both worked, 1 otherwise (PATH is put back in
-# any case).  Run it in a maintenance window, for every path in turn.
+# any case).  It refuses to drain PATH when no other path of GROUP is up:
+# that would cut the site off.  Run it in a maintenance window, for every
+# path in turn.
 group=$1 path=$2 timeout=${3:-60}
 [ -n "$path" ] || { echo "usage: failover-test.sh GROUP PATH [TIMEOUT_S]" >&2; exit 2; }
 
@@ -28,6 +30,12 @@ wait_for() {
 is_member() { [ "$(field member)" = "$1" ]; }
 
 [ "$(field state)" = up ] || { echo "FAIL: $path is $(field state) ($(field reason)) before the test"; exit 1; }
+others=$(vpnecmp -j path show group "$group" |
+	jq -r --arg p "$path" '[.[] | select(.name != $p and .state == "up") | .name] | join(" ")')
+if [ -z "$others" ]; then
+	echo "FAIL: no other path of $group is up: not draining $path"
+	exit 1
+fi
 echo "before:   members $(members)"
 vpnecmp event "$path" admin down || exit 1
 trap 'vpnecmp event "$path" admin up' EXIT
