@@ -24,7 +24,7 @@
 # up, a failover test that passes when it should not or fails when it
 # should pass), or a guide that shows a file the tests no longer run.
 #
-# timeout: 600
+# timeout: 1500
 
 source "$(dirname "$0")/lib.sh"
 set -u
@@ -298,7 +298,12 @@ monitoring_event_stream()
 	setsid ip netns exec "$CGW" env PATH="$(dirname "$VPNECMP"):$PATH" \
 		sh "$EX/monitoring/monitor.sh" "$TMP/events.json" 2>"$err" &
 	MON_PGID=$!
-	sleep 0.5
+	# Until the monitor is subscribed events are lost: drain and restore
+	# az1 until one of its events is in the log.
+	busywait 60000 sh -c "ip netns exec $CGW $VPNECMP event az1 admin down;
+		ip netns exec $CGW $VPNECMP event az1 admin up; sleep 1;
+		grep -q '\"path\":\"az1\"' $TMP/events.json 2>/dev/null" ||
+		fail "monitor.sh logged nothing: $(cat "$err")"
 	sa_gone 198.51.100.10 0x4100
 	sa_gone 198.51.100.11 0x4200
 	busywait 15000 grep -q "ALL PATHS DOWN" "$err" ||
