@@ -7,6 +7,12 @@
 # make deps         install what build, tests and demo need (Debian archive)
 # make bench        benchmarks in guests: build/bench/results.md, plots,
 #                   Documentation/benchmarks.rst
+# make install      module (updates/) + CLI, man pages, unit, /etc files
+# make install-files  everything but the module (with dkms-install)
+# make dkms-install the module sources in /usr/src/vpnecmp-VERSION for dkms
+# make uninstall    the reverse of install (and of dkms-install); keeps /etc/vpnecmp
+#                   when it holds your configuration
+#   (DESTDIR, PREFIX=/usr/local, SYSCONFDIR=/etc, INSTALL_KVER=KDIR's kernel)
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -30,7 +36,7 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
 .PHONY: all module userspace modules-all built check lint deps clean install \
-	module-install demo bench bench-bin FORCE
+	install-module install-files dkms-install uninstall demo bench bench-bin FORCE
 
 all: module userspace
 
@@ -104,11 +110,65 @@ bench-bin: $(addprefix $(BUILD)/bench/bin/,$(BENCH_PROGS))
 bench: built bench-bin
 	@selftests/bench/run.sh $(BENCH_KVERS)
 
-install: module-install
-	$(MAKE) -C userspace install
+# Installation.  The module is built in build/KVER/src for one kernel
+# (INSTALL_KVER) and copied to /lib/modules/KVER/updates/; on a gateway that takes
+# kernel upgrades use dkms instead: "make dkms-install install-files", then
+# "dkms install vpnecmp/VERSION" (dkms.conf, AUTOINSTALL).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DKMS_SRCDIR ?= /usr/src/vpnecmp-$(shell cat $(TOP)/VERSION)
+INSTALL_KVER ?= $(notdir $(patsubst %/build,%,$(KDIR)))
+INSTALL ?= install
+# depmod runs on the live system only; a DESTDIR is for packaging.
+DEPMOD := $(if $(DESTDIR),true,depmod)
+DKMS_FILES := dkms.conf Kbuild VERSION module/Kbuild $(wildcard module/*.c module/*.h) \
+	uapi/linux/vpnecmp.h
 
-module-install:
-	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates modules_install
+install: install-module install-files
+
+# The module as kbuild built it: uncompressed, unsigned (kbuild's
+# modules_install would try the kernel's signing key, which only the distro
+# has, and nest it under updates/module/).  Secure Boot: use dkms, which signs
+# with the machine owner key.
+install-module: $(BUILD)/$(INSTALL_KVER)/vpnecmp.ko
+	$(INSTALL) -D -m 0644 $< $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vpnecmp.ko
+	$(DEPMOD) -a $(INSTALL_KVER)
+
+install-files:
+	$(MAKE) -C userspace PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) \
+		VPNECMP_VERSION=$(VPNECMP_VERSION) install
+	$(INSTALL) -d $(DESTDIR)$(SYSCONFDIR)/modprobe.d $(DESTDIR)$(SYSCONFDIR)/modules-load.d
+	$(INSTALL) -m 0644 packaging/modprobe.conf $(DESTDIR)$(SYSCONFDIR)/modprobe.d/vpnecmp.conf
+	$(INSTALL) -m 0644 packaging/modules-load.conf \
+		$(DESTDIR)$(SYSCONFDIR)/modules-load.d/vpnecmp.conf
+	$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/vpnecmp
+	$(INSTALL) -m 0644 $(wildcard etc/vpnecmp/*) $(DESTDIR)$(SYSCONFDIR)/vpnecmp/
+	@if [ -f systemd/vpnecmp.service ]; then \
+		echo "  UNIT	$(DESTDIR)$(UNITDIR)/vpnecmp.service"; \
+		$(INSTALL) -d $(DESTDIR)$(UNITDIR) && \
+		sed 's|/usr/sbin/vpnecmp|$(SBINDIR)/vpnecmp|g' systemd/vpnecmp.service \
+			>$(DESTDIR)$(UNITDIR)/vpnecmp.service && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/vpnecmp.service; \
+	fi
+
+dkms-install:
+	@for f in $(DKMS_FILES); do \
+		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DKMS_SRCDIR)/$$f || exit 1; done
+	@echo "  DKMS	$(DESTDIR)$(DKMS_SRCDIR): dkms install vpnecmp/$$(cat VERSION)"
+
+uninstall:
+	$(MAKE) -C userspace PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) MANDIR=$(MANDIR) uninstall
+	rm -f $(DESTDIR)$(SYSCONFDIR)/modprobe.d/vpnecmp.conf \
+		$(DESTDIR)$(SYSCONFDIR)/modules-load.d/vpnecmp.conf \
+		$(DESTDIR)$(UNITDIR)/vpnecmp.service \
+		$(addprefix $(DESTDIR)$(SYSCONFDIR)/vpnecmp/,$(notdir $(wildcard etc/vpnecmp/*)))
+	@rmdir $(DESTDIR)$(SYSCONFDIR)/vpnecmp 2>/dev/null || true
+	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vpnecmp.ko*
+	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
+	$(DEPMOD) -a $(INSTALL_KVER)
 
 FORCE:
 

@@ -38,6 +38,7 @@ extern const struct vpnecmp_cmd vpnecmp_cmd_path;
 extern const struct vpnecmp_cmd vpnecmp_cmd_event;
 extern const struct vpnecmp_cmd vpnecmp_cmd_monitor;
 extern const struct vpnecmp_cmd vpnecmp_cmd_version;
+extern const struct vpnecmp_cmd vpnecmp_cmd_stats;
 extern const struct vpnecmp_cmd vpnecmp_cmd_daemon;
 
 /* Usage of one object, on stdout; exits 0. */

@@ -27,6 +27,7 @@ static const struct vpnecmp_cmd *const vpnecmp_cmds[] = {
 	&vpnecmp_cmd_path,
 	&vpnecmp_cmd_event,
 	&vpnecmp_cmd_monitor,
+	&vpnecmp_cmd_stats,
 	&vpnecmp_cmd_daemon,
 };
 
@@ -37,7 +38,7 @@ static const char *const vpnecmp_main_help[] = {
 
 static const char *const vpnecmp_main_where[] = {
 	"OPTIONS := { -j | -p | -s | -n NETNS | -V }",
-	"OBJECT := { group | path | event | monitor | daemon | version | help }",
+	"OBJECT := { group | path | event | monitor | stats | daemon | version | help }",
 	NULL
 };
 

@@ -339,7 +339,7 @@ def main():
     rst = [head.rstrip(), "", marker + " (selftests/bench/report.py).", "",
            "Latest figures", "==============", "",
            "From ``build/bench/results.md``.", "", ".. code-block:: text", ""]
-    rst += [("   " + line).rstrip() for line in md]
+    rst += [("   " + line).rstrip() for chunk in md for line in chunk.split("\n")]
     with open(doc, "w") as f:
         f.write("\n".join(rst) + "\n")
     print("\n".join(md))

@@ -11,6 +11,11 @@
 # (6.1, 6.12) with no installed kernel is reported as one skipped case.
 # TESTs select a subset, as for run-vm.sh.
 #
+# Host tests, selftests/host/*.sh (dkms, install, man pages: no module is
+# loaded), run here on the host after the guests, and are selected by TESTs
+# named "host/NAME".  Without TESTs every guest and every host test runs;
+# with TESTs, guests boot only when some TEST is not a host test.
+#
 # Output: each kernel's KTAP stream, whole and in kernel order, then one
 # line "N passed, N failed, N skipped".
 #
@@ -51,6 +56,20 @@ passed=0
 failed=0
 skipped=0
 
+host_tests=()
+guest_args=()
+for t in "$@"; do
+	case $t in
+	host/*) host_tests+=("${t%.sh}.sh") ;;
+	*) guest_args+=("$t") ;;
+	esac
+done
+if [ $# -eq 0 ]; then
+	for f in "$VMDIR"/../host/*.sh; do
+		[ -f "$f" ] && host_tests+=("host/${f##*/}")
+	done
+fi
+
 kernels=()
 missing=()
 for s in "${SERIES[@]}"; do
@@ -63,6 +82,10 @@ for s in "${SERIES[@]}"; do
 	done
 	[ $found = 1 ] || missing+=("$s")
 done
+if [ $# -gt 0 ] && [ ${#guest_args[@]} -eq 0 ]; then
+	kernels=()
+	missing=()
+fi
 
 out=$REPO/build/vm
 mkdir -p "$out" || exit 1
@@ -75,7 +98,7 @@ for k in "${kernels[@]}"; do
 		running=$((running - 1))
 	fi
 	(
-		"$VMDIR/run-vm.sh" -s "$SMP" "$k" "$@" >"$out/$k.ktap" 2>"$out/$k.stderr"
+		"$VMDIR/run-vm.sh" -s "$SMP" "$k" "${guest_args[@]}" >"$out/$k.ktap" 2>"$out/$k.stderr"
 		echo $? >"$out/$k.status"
 	) &
 	running=$((running + 1))
@@ -148,6 +171,34 @@ for k in "${kernels[@]}"; do
 		done <"$out/$k.stderr"
 	fi
 done
+
+# Host tests: one KTAP block like a guest's, "ok N host:NAME" per script.
+if [ ${#host_tests[@]} -gt 0 ]; then
+	{
+		echo "KTAP version 1"
+		echo "1..${#host_tests[@]}"
+		n=0
+		for t in "${host_tests[@]}"; do
+			n=$((n + 1))
+			if [ ! -x "$REPO/selftests/$t" ]; then
+				echo "# no such host test: selftests/$t"
+				echo "not ok $n host:${t#host/}"
+				continue
+			fi
+			(cd "$REPO/selftests/host" && timeout 900 "./${t#host/}") >"$out/host.log" 2>&1
+			rc=$?
+			sed 's/^/# /' "$out/host.log"
+			case $rc in
+			0) echo "ok $n host:${t#host/}" ;;
+			4) echo "ok $n host:${t#host/} # SKIP" ;;
+			*)
+				echo "# runner-fail: exit"
+				echo "not ok $n host:${t#host/}" ;;
+			esac
+		done
+	} >"$out/host.ktap"
+	count_stream "$out/host.ktap" 0
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -13,6 +13,7 @@
 #include "../cmd_path.c"
 #include "../cmd_monitor.c"
 #include "../cmd_version.c"
+#include "../cmd_stats.c"
 
 struct vpnecmp_opts vpnecmp_opts;
 
