@@ -14,7 +14,7 @@
 # not learn why traffic still uses a dead tunnel), or the apply work spins
 # on it and eats a CPU of the gateway.
 #
-# timeout: 400
+# timeout: 600
 
 ALL_TESTS="
 	group_deleted
