@@ -16,7 +16,7 @@
 # A failure means one tenant or container could see or steer the tunnels
 # of another, or that vpnecmp's kernel socket acts outside its namespace.
 #
-# timeout: 120
+# timeout: 300
 
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -147,10 +147,6 @@ before=$(vxn "$A" -j group show; vxn "$A" -j path show |
 
 # An unprivileged user (nobody) creates a user namespace with a network
 # namespace of its own: there it is root, and vpnecmp works for it.
-as_nobody_userns() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-		unshare -Urn bash -c "$1"
-}
 prog="
 	set -e
 	ip link set lo up
@@ -166,7 +162,8 @@ prog="
 	echo members \$(ip -j nexthop show id 100 | jq -r '[.[0].group[].id] | join(\" \")')
 	$VPNECMP -j group show g | jq -r '.[0].state'
 "
-out=$(as_nobody_userns "$prog" 2>&1)
+out=$(timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+	unshare -Urn bash -c "$prog" 2>&1)
 rc=$?
 ktap_print_msg "$out"
 RET=0
@@ -183,8 +180,8 @@ RET=0
 for cmd in "group add g2 nhid 100" "group set g hold-up 5" "group del g" \
 	   "path set p1 weight 3" "path del p2" "event p2 admin up"; do
 	# shellcheck disable=SC2086
-	out=$(ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-		unshare -Ur "$VPNECMP" $cmd 2>&1)
+	out=$(timeout 30 ip netns exec "$A" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups -- unshare -Ur "$VPNECMP" $cmd 2>&1)
 	rc=$?
 	[ $rc = 1 ] && [[ $out == *"Operation not permitted"* ]]
 	check_err $? "$cmd: exit $rc: $out"
