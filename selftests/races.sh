@@ -26,23 +26,29 @@ source "$(dirname "$0")/topo.sh"
 
 RACE_SECONDS=${RACE_SECONDS:-30}
 
-# The SA churn: generation G of the outbound SAs of tunnels 1 to 4 in, G-1
-# out; tunnels 3 and 4 are XFRM interfaces over u1 with if_id 3 and 4.
+# The SA churn: generations G to G+7 of the outbound SAs of tunnels 1 to 4
+# in, each with the previous generation out; tunnels 3 and 4 are XFRM
+# interfaces over u1 with if_id 3 and 4.  No subshell per line: forks are
+# what costs under emulation.
 sa_churn_lines()
 {
-	local g=$1 i spi
+	local g=$1 k i spi old aead="aead 'rfc4106(gcm(aes))' $AEAD_KEY 128"
 
-	for i in 1 2; do
-		sa_line "$i" out "$(spi_of "$i" out "$g")"
-		echo "xfrm state delete src $(tun_local "$i") dst $(tun_remote "$i")" \
-		     "proto esp spi $(spi_of "$i" out $((g - 1))) mark $i"
-	done
-	for i in 3 4; do
-		spi=$(printf '0x%x' $((0x30000 + 16 * g + i)))
-		echo "xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi $spi" \
-		     "mode tunnel if_id $i aead 'rfc4106(gcm(aes))' $AEAD_KEY 128"
-		spi=$(printf '0x%x' $((0x30000 + 16 * (g - 1) + i)))
-		echo "xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi $spi"
+	for ((k = g; k < g + 8; k++)); do
+		for i in 1 2; do
+			printf -v spi '0x%x' $((0x1000 + 16 * k + i))
+			printf -v old '0x%x' $((0x1000 + 16 * (k - 1) + i))
+			echo "xfrm state add src ${TUN_L[i]} dst ${TUN_R[i]} proto esp spi $spi" \
+			     "mode tunnel mark $i $aead sel src 0.0.0.0/0 dst 0.0.0.0/0"
+			echo "xfrm state delete src ${TUN_L[i]} dst ${TUN_R[i]} proto esp spi $old mark $i"
+		done
+		for i in 3 4; do
+			printf -v spi '0x%x' $((0x30000 + 16 * k + i))
+			printf -v old '0x%x' $((0x30000 + 16 * (k - 1) + i))
+			echo "xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi $spi" \
+			     "mode tunnel if_id $i $aead"
+			echo "xfrm state delete src 192.0.2.1 dst 192.0.2.2 proto esp spi $old"
+		done
 	done
 }
 
@@ -65,7 +71,7 @@ loop_sa()
 
 	while [ "$SECONDS" -lt "$END" ]; do
 		sa_churn_lines "$g" | ip -n "$CGW" -force -batch - 2>/dev/null
-		n=$((n + 8)); g=$((g + 1))
+		n=$((n + 64)); g=$((g + 8))
 	done
 	echo "$n" > "$1"
 }
@@ -161,6 +167,8 @@ races()
 	sa_add 1 && sa_add 2 && vpnecmp_std_paths "" hold-up 100 signals sa,dpd &&
 		wait_members "1 2" || { fail "setup"; return; }
 	ktap_print_msg "races: $(nproc) CPUs, $RACE_SECONDS s, seed $seed"
+	TUN_L=("" "$(tun_local 1)" "$(tun_local 2)")
+	TUN_R=("" "$(tun_remote 1)" "$(tun_remote 2)")
 
 	END=$((SECONDS + RACE_SECONDS))
 	loop_sa "$d/sa" &
