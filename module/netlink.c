@@ -312,6 +312,7 @@ static int vpnecmp_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
 	struct vpnecmp_counters cnt;
+	u64 work_runs, attempts;
 	struct nlattr *nest;
 	struct sk_buff *msg;
 	u32 ngroups, npaths;
@@ -320,6 +321,8 @@ static int vpnecmp_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&vn->cfg_lock);
 	ngroups = vn->ngroups;
 	npaths = vn->npaths;
+	work_runs = vn->work_runs;
+	attempts = vn->replace_attempts;
 	mutex_unlock(&vn->cfg_lock);
 	spin_lock_bh(&vn->sa_lock);
 	cnt = vn->cnt;
@@ -349,7 +352,11 @@ static int vpnecmp_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_SA_MATCHED, cnt.sa_matched,
 			      VPNECMP_INFO_A_PAD) ||
 	    nla_put_u32(msg, VPNECMP_INFO_A_GROUPS, ngroups) ||
-	    nla_put_u32(msg, VPNECMP_INFO_A_PATHS, npaths))
+	    nla_put_u32(msg, VPNECMP_INFO_A_PATHS, npaths) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_WORK_RUNS, work_runs,
+			      VPNECMP_INFO_A_PAD) ||
+	    nla_put_u64_64bit(msg, VPNECMP_INFO_A_REPLACE_ATTEMPTS, attempts,
+			      VPNECMP_INFO_A_PAD))
 		goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

@@ -395,25 +395,17 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
 		n = 1;
 	}
 
-	/* The group can never be emptied: "keep" leaves it as it is. */
+	/*
+	 * The group can never be emptied: "keep" leaves it as it is.  A group
+	 * the operator deleted is not checked for here: the replace carries no
+	 * NLM_F_CREATE, so the kernel refuses it (-ENOENT) instead of
+	 * re-creating it, and its answer is what the group reports.
+	 */
 	send = n && (!grp->applied ||
 		     !vpnecmp_members_equal(m, n, grp->members, grp->nmembers));
-	if (send && vpnecmp_nh_check(vn->net, grp->nhid, true, 0, NULL, NULL)) {
-		/* Deleted by the operator; retried when it is re-created. */
-		if (grp->error != -ENOENT) {
-			grp->error = -ENOENT;
-			strscpy(grp->error_msg, "nexthop group no longer exists",
-				sizeof(grp->error_msg));
-			grp->replace_fails++;
-			vpnecmp_ntf_group(vn, grp, all_down);
-		}
-		grp->applied = false;
-		grp->state = VPNECMP_GROUP_ERROR;
-		kfree(m);
-		goto members;
-	}
 
 	if (send) {
+		vn->replace_attempts++;
 		err = vpnecmp_nh_replace(vn, grp, m, n);
 		grp->error = err;
 		if (!err) {
@@ -438,7 +430,6 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
 		vpnecmp_ntf_group(vn, grp, all_down);
 	kfree(m);
 
-members:
 	list_for_each_entry(path, &grp->paths, group_node) {
 		u32 i;
 
@@ -457,7 +448,10 @@ members:
  * membership of every group.  It runs when an SA, a signal, a nexthop or the
  * configuration changed, and when a hold-up ends; bursts of events coalesce
  * into one run.  A failed replace is not retried by itself (no spinning):
- * the next run retries it.
+ * the group stays in the error state, with the kernel's errno and extack
+ * text, until the next run, caused by the next change, retries it.
+ * &vpnecmp_net.work_runs and &vpnecmp_net.replace_attempts count the runs
+ * and the replaces sent, so that tests can prove it.
  *
  * Context: process, on the ordered workqueue; takes cfg_lock, then rtnl
  * inside rtnetlink.
@@ -470,13 +464,23 @@ void vpnecmp_work_fn(struct work_struct *work)
 	struct vpnecmp_group *grp;
 	struct vpnecmp_path *path;
 	bool rearm = false;
+	bool resync;
 
 	mutex_lock(&vn->cfg_lock);
+	vn->work_runs++;
 	vpnecmp_sa_prune(vn);
+	spin_lock_bh(&vn->sa_lock);
+	resync = vn->nh_resync;
+	vn->nh_resync = false;
+	spin_unlock_bh(&vn->sa_lock);
 	list_for_each_entry(path, &vn->paths, list)
 		rearm |= vpnecmp_path_eval(vn, path, now, &next);
-	list_for_each_entry(grp, &vn->groups, list)
+	list_for_each_entry(grp, &vn->groups, list) {
+		/* What the kernel holds may no longer be what was applied. */
+		if (resync)
+			grp->applied = false;
 		vpnecmp_group_apply(vn, grp);
+	}
 	mutex_unlock(&vn->cfg_lock);
 
 	if (!rearm)
@@ -489,7 +493,14 @@ void vpnecmp_work_fn(struct work_struct *work)
 	spin_unlock_bh(&vn->sa_lock);
 }
 
-/* Under rtnl: a nexthop was deleted or (re)created.  Only kick the work. */
+/*
+ * Under rtnl: a nexthop was deleted or (re)created.  Only kick the work.
+ * A deletion (of a group, or of a member, which the kernel takes out of
+ * every group) also makes the work re-send every group, so that the
+ * operator learns at once that a group is gone, and so that a group
+ * re-created with other members is reconciled.  The work's own replaces
+ * never delete a nexthop: this cannot feed itself.
+ */
 static int vpnecmp_nh_event(struct notifier_block *nb, unsigned long event,
 			    void *ptr)
 {
@@ -498,6 +509,8 @@ static int vpnecmp_nh_event(struct notifier_block *nb, unsigned long event,
 	if (event != NEXTHOP_EVENT_DEL && event != NEXTHOP_EVENT_REPLACE)
 		return NOTIFY_DONE;
 	spin_lock_bh(&vn->sa_lock);
+	if (event == NEXTHOP_EVENT_DEL)
+		vn->nh_resync = true;
 	if (READ_ONCE(vn->npaths))
 		vpnecmp_kick(vn);
 	spin_unlock_bh(&vn->sa_lock);

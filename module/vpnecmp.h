@@ -231,10 +231,13 @@ struct vpnecmp_counters {
  * @sa_hash: paths by &vpnecmp_key (sa_lock)
  * @dying: the namespace is going away: do not queue the work (sa_lock)
  * @flush_pending: a FLUSHSA was seen; the work prunes dead SAs (sa_lock)
+ * @nh_resync: a nexthop was deleted; the work re-sends every group (sa_lock)
  * @cnt: hook counters (sa_lock)
  * @work: the apply work
  * @rtnl: kernel NETLINK_ROUTE socket used for the group replaces (work)
  * @seq: sequence number of the last replace (work)
+ * @work_runs: runs of the apply work (cfg_lock)
+ * @replace_attempts: kernel group replaces sent, failed or not (cfg_lock)
  * @nh_nb: nexthop notifier, reports nexthops deleted or re-created
  */
 struct vpnecmp_net {
@@ -251,11 +254,14 @@ struct vpnecmp_net {
 	DECLARE_HASHTABLE(sa_hash, VPNECMP_SA_HASH_BITS);
 	bool			dying;
 	bool			flush_pending;
+	bool			nh_resync;
 	struct vpnecmp_counters	cnt;
 
 	struct delayed_work	work;
 	struct socket		*rtnl;
 	u32			seq;
+	u64			work_runs;
+	u64			replace_attempts;
 	struct notifier_block	nh_nb;
 };
 

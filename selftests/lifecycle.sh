@@ -75,7 +75,7 @@ group_deleted()
 	busywait 10000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j group show g | jq -r '.[0].state')\" = error ]" ||
 		fail "group not in error after its kernel group was deleted"
 	expect_eq "$(vx -j group show g | jq -r '.[0].error_msg')" \
-		"nexthop group no longer exists" "group error message"
+		"Replace specified without create and no entry exists" "group error message"
 	# The operator re-creates it: vpnecmp applies the current membership.
 	ip -n "$CGW" nexthop add id 100 group 1/2
 	wait_members "2" || fail "re-created group not reconciled: $(members)"

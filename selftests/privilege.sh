@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Only CAP_NET_ADMIN may change vpnecmp state.  An unprivileged user
-# (nobody, no capabilities) gets EPERM for every mutating command (group
-# add/set/del, path add/set/del, event), whether or not the object exists,
-# and leaves no trace; reading (version, group show) works for everybody.
+# (nobody, no capabilities), and root without CAP_NET_ADMIN, get EPERM for
+# every mutating command (group add/set/del, path add/set/del, event),
+# whether or not the object exists, and leave no trace; reading (version,
+# group show) works for everybody.  User namespaces: see isolation.sh.
 # Root, in the same namespace with the same nexthops, then succeeds, which
 # proves the refusals were about privilege and not about the arguments.
 #
@@ -50,12 +51,18 @@ as_nobody() {
 		"$VPNECMP" "$@"
 }
 
-# refused DESC ARGS...: as nobody, the command fails with exit status 1 and
-# "Operation not permitted".
+# uid 0 with every capability but CAP_NET_ADMIN
+as_root_nocap() {
+	ip netns exec "$NS" setpriv --inh-caps=-net_admin \
+		--bounding-set=-net_admin -- "$VPNECMP" "$@"
+}
+
+# refused DESC ARGS...: as nobody (or as $AS), the command fails with exit
+# status 1 and "Operation not permitted".
 refused() {
 	local desc=$1 out rc
 	shift
-	out=$(as_nobody "$@" 2>&1)
+	out=$("${AS:-as_nobody}" "$@" 2>&1)
 	rc=$?
 	if [ $rc -eq 1 ] && [[ $out == *"Operation not permitted"* ]]; then
 		ktap_test_pass "$desc"
@@ -76,11 +83,13 @@ MUTATING=(
 	"event p1 dpd down"
 )
 
-ktap_set_plan $(( ${#MUTATING[@]} + 8 ))
+ktap_set_plan $(( 2 * ${#MUTATING[@]} + 8 ))
 
 for cmd in "${MUTATING[@]}"; do
 	# shellcheck disable=SC2086 # one word per argument
 	refused "nobody: $cmd (no such object): EPERM" $cmd
+	# shellcheck disable=SC2086
+	AS=as_root_nocap refused "root without CAP_NET_ADMIN: $cmd: EPERM" $cmd
 done
 
 check "nobody: version" as_nobody version

@@ -47,6 +47,12 @@ static int vpnecmp_version_reply(uint8_t cmd, struct nlattr **tb, void *arg)
 	vpnecmp_print_indent(4);
 	vpnecmp_print_attr_u32("groups", "groups %u", info[VPNECMP_INFO_A_GROUPS]);
 	vpnecmp_print_attr_u32("paths", "paths %u", info[VPNECMP_INFO_A_PATHS]);
+	vpnecmp_print_nl();
+	vpnecmp_print_indent(4);
+	vpnecmp_print_attr_u64("work_runs", "work-runs %" PRIu64,
+			       info[VPNECMP_INFO_A_WORK_RUNS]);
+	vpnecmp_print_attr_u64("replace_attempts", "replace-attempts %" PRIu64,
+			       info[VPNECMP_INFO_A_REPLACE_ATTEMPTS]);
 	vpnecmp_close_object();
 	vpnecmp_close_object();
 	vpnecmp_print_end();

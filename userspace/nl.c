@@ -75,6 +75,8 @@ static const struct nla_policy vpnecmp_info_policy[VPNECMP_INFO_A_MAX + 1] = {
 	[VPNECMP_INFO_A_SA_MATCHED]	= { .type = NLA_U64 },
 	[VPNECMP_INFO_A_GROUPS]		= { .type = NLA_U32 },
 	[VPNECMP_INFO_A_PATHS]		= { .type = NLA_U32 },
+	[VPNECMP_INFO_A_WORK_RUNS]	= { .type = NLA_U64 },
+	[VPNECMP_INFO_A_REPLACE_ATTEMPTS] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy vpnecmp_group_policy[VPNECMP_GROUP_A_MAX + 1] = {

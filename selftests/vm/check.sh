@@ -7,7 +7,11 @@
 #
 # Supported kernels: every /usr/lib/modules/6.1.* and 6.12.* that has a
 # /boot/vmlinuz.  Each gets one guest (run-vm.sh), JOBS guests at a time
-# (default: the number of CPUs, each guest -smp SMP, default 1).  A series
+# (default: the number of CPUs, each guest -smp SMP, default 2, or
+# $VPNECMP_SMP).  Two vCPUs (multi-threaded TCG) so that races.sh really runs
+# the module's contexts in parallel within the one guest boot per kernel;
+# the serial tests take about as long as with one vCPU and the fuzzer's
+# processes gain from it.  A series
 # (6.1, 6.12) with no installed kernel is reported as one skipped case.
 # TESTs select a subset, as for run-vm.sh.
 #
@@ -40,7 +44,7 @@ REPO=$(dirname "$(dirname "$VMDIR")")
 SERIES=(6.1 6.12)
 
 JOBS=$(nproc 2>/dev/null || echo 1)
-SMP=1
+SMP=${VPNECMP_SMP:-2}
 while getopts "j:s:h" opt; do
 	case $opt in
 	j) JOBS=$OPTARG ;;

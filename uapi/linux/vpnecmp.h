@@ -151,6 +151,8 @@ enum {
 	VPNECMP_INFO_A_GROUPS,		/* u32 */
 	VPNECMP_INFO_A_PATHS,		/* u32 */
 	VPNECMP_INFO_A_PAD,
+	VPNECMP_INFO_A_WORK_RUNS,	/* u64: runs of the apply work */
+	VPNECMP_INFO_A_REPLACE_ATTEMPTS, /* u64: group replaces sent */
 
 	__VPNECMP_INFO_A_MAX,
 	VPNECMP_INFO_A_MAX = __VPNECMP_INFO_A_MAX - 1

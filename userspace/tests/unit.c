@@ -382,12 +382,15 @@ static void check_version(void)
 	nla_put_u64(msg, VPNECMP_INFO_A_SA_MATCHED, 6);
 	nla_put_u32(msg, VPNECMP_INFO_A_GROUPS, 1);
 	nla_put_u32(msg, VPNECMP_INFO_A_PATHS, 2);
+	nla_put_u64(msg, VPNECMP_INFO_A_WORK_RUNS, 7);
+	nla_put_u64(msg, VPNECMP_INFO_A_REPLACE_ATTEMPTS, 3);
 	nla_nest_end(msg, n);
 	capture(true, false);
 	feed(msg, vpnecmp_version_reply, &seen);
 	expect("version json",
 	       "{\"version\":\"0.1.0\",\"info\":{\"xfrm_events\":10,\"sa_add\":4,\"sa_del\":2,"
-	       "\"sa_expire\":1,\"sa_flush\":0,\"sa_matched\":6,\"groups\":1,\"paths\":2}}\n");
+	       "\"sa_expire\":1,\"sa_flush\":0,\"sa_matched\":6,\"groups\":1,\"paths\":2,"
+	       "\"work_runs\":7,\"replace_attempts\":3}}\n");
 }
 
 /* NLMSG_ERROR as netlink_ack() builds it, capped or with the request. */
