@@ -16,7 +16,7 @@ link set vti1 up mtu 1436
 link set vti2 up mtu 1436
 nexthop add id 1 dev vti1
 nexthop add id 2 dev vti2
-nexthop add id 100 group 1/2 type resilient buckets 128 idle_timer 60
+nexthop add id 100 group 1/2 type resilient buckets 128 idle_timer 60 unbalanced_timer 300
 route add 10.100.0.0/16 nhid 100
 IP
 for i in vti1 vti2; do
