@@ -4,12 +4,13 @@
 # The failover demo, run inside the guest by demo.sh on the two-tunnel
 # topology (topo.sh).  UDP flows go from the LAN to the cloud host over both
 # tunnels; the receiver records which tunnel each packet came through
-# (IP_PKTINFO).  At FAULT s tunnel 1's outbound SA is deleted, at RESTORE s it
-# comes back.  The run is done twice: with vpnecmp managing the group, and
+# (IP_PKTINFO).  At FAULT s tunnel 1 fails (FAULT_CMD), at RESTORE s it
+# comes back (RESTORE_CMD).  The run is done twice: with vpnecmp managing the group, and
 # without (a static group, as on a gateway today).  Prints a timeline and
 # writes per-100 ms packet counts per tunnel for the plot.
 #
-# usage: demo.py CGW LAN AWS OUTDIR DEL_CMD ADD_CMD VPNECMP
+# usage: demo.py CGW LAN AWS OUTDIR FAULT_CMD RESTORE_CMD VPNECMP UNMANAGE_CMD
+#                [FAULT_TEXT RESTORE_TEXT]
 
 import json
 import os
@@ -104,9 +105,11 @@ def run_phase(name, cgw, lan, aws, del_cmd, add_cmd, vpnecmp, managed):
     at(FAULT)
     fault_ns = time.monotonic_ns()
     subprocess.run(del_cmd, shell=True, check=True)
+    fault_done_ns = time.monotonic_ns()
     at(RESTORE)
     restore_ns = time.monotonic_ns()
     subprocess.run(add_cmd, shell=True, check=True)
+    restore_done_ns = time.monotonic_ns()
     round_ns = json.loads(snd.stdout.readline())["rounds"]
     rounds = len(round_ns)
     snd.wait()
@@ -144,6 +147,7 @@ def run_phase(name, cgw, lan, aws, del_cmd, add_cmd, vpnecmp, managed):
         c[0 if ifi == t1 else 1] += 1
 
     return dict(name=name, sent=sent, lost=lost, fault_ns=fault_ns,
+                fault_done_ns=fault_done_ns, restore_done_ns=restore_done_ns,
                 restore_ns=restore_ns, start_ns=start_ns, on_t1=len(on_t1),
                 rate=rounds / DURATION,
                 on_t2=len(on_t2), moved_t2=len(moved_t2), last_loss=last_loss,
@@ -154,14 +158,20 @@ def rel(ns, start_ns):
     return (ns - start_ns) / 1e9
 
 
+FAULT_TEXT = "tunnel 1's outbound SA deleted (ip xfrm state delete)"
+RESTORE_TEXT = "tunnel 1's SA re-added"
+
+
 def report(p, out):
     w = out.write
     s = p["start_ns"]
     w(f"\n== {p['name']}\n")
     w(f"  {FLOWS} UDP flows, {p['rate']:.0f} packets/s each, "
       f"{p['on_t1']} on tunnel 1 and {p['on_t2']} on tunnel 2 before the fault\n")
-    lines = [(p["fault_ns"], "FAULT: tunnel 1's outbound SA deleted (ip xfrm state delete)"),
-             (p["restore_ns"], "tunnel 1's SA re-added")]
+    lines = [(p["fault_ns"], "FAULT: " + FAULT_TEXT),
+             (p["fault_done_ns"], "  (the command that injects it has returned)"),
+             (p["restore_ns"], RESTORE_TEXT),
+             (p["restore_done_ns"], "  (the command that restores it has returned)")]
     for e in p["events"]:
         if e.get("event") == "path":
             cause = e.get("cause_ns") or e["timestamp_ns"]
@@ -188,8 +198,11 @@ def report(p, out):
 
 
 def main():
+    global FAULT_TEXT, RESTORE_TEXT
     cgw, lan, aws, outdir, del_cmd, add_cmd, vpnecmp = sys.argv[1:8]
     unmanage = sys.argv[8]
+    if len(sys.argv) > 10:
+        FAULT_TEXT, RESTORE_TEXT = sys.argv[9:11]
     os.makedirs(outdir, exist_ok=True)
     phases = [run_phase("with vpnecmp", cgw, lan, aws, del_cmd, add_cmd,
                         vpnecmp, True)]

@@ -2,41 +2,65 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The main job (make demo): runs in a guest, on the two-tunnel topology of
-# topo.sh with a resilient group.  demo.py sends traffic, fails tunnel 1,
-# restores it, and prints the timeline, with vpnecmp and then without.
-# Results go to build/demo/ (timeline.txt, packets-*.dat, packets.png).
+# topo.sh with a resilient group and real strongSwan tunnels (two charons,
+# IKEv2, XFRM interfaces).  "vpnecmp daemon" follows charon and probes each
+# tunnel every 100 ms.  demo.py sends traffic, makes the cloud end of
+# tunnel 1 go silent (everything dropped in the underlay: the gateway's SAs
+# stay, as when a cloud endpoint dies), restores it, and prints the
+# timeline, with vpnecmp and then without.  Results go to build/demo/
+# (timeline.txt, packets-*.dat, packets.png).
 #
-# timeout: 240
+# timeout: 300
 
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../topo.sh"
+source "$(dirname "$0")/../daemons.sh"
 
 OUT=$SRCDIR/build/demo
 ktap_print_header
 require_root
-require_cmd ip jq python3
+require_cmd ip jq python3 tc
 require_cli
 require_module
 ktap_set_plan 1
-trap topo_cleanup EXIT
-TOPO_GROUP=resilient
+# tc's modules now, not on first use in the middle of the timeline
+modprobe -a sch_ingress cls_matchall act_gact 2>/dev/null
+TMPDIR_T=$(mktemp -d)
+trap 'daemon_stop; daemons_stop; topo_cleanup; rm -rf "$TMPDIR_T"' EXIT
+TOPO_GROUP=resilient TOPO_KIND=xfrm TOPO_IKE=1
 topo_setup || ktap_skip_all "topology setup failed"
-sa_add 1 && sa_add 2 && vpnecmp_std_paths "" hold-up 1000 ||
-	ktap_skip_all "vpnecmp setup failed"
-busywait 10000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq '.[0].group | length')\" = 2 ]"
+swanctl_conf cgw "$TMPDIR_T/cgw.swanctl.conf"
+swanctl_conf aws "$TMPDIR_T/aws.swanctl.conf"
+charon_start aws "$TMPDIR_T/aws.swanctl.conf" && charon_start cgw "$TMPDIR_T/cgw.swanctl.conf" ||
+	ktap_skip_all "strongSwan did not start"
+DAEMON_HOLD=1000 daemon_conf "$TMPDIR_T/vpnecmp.conf" \
+	"strongswan socket $TMPDIR_T/cgw/charon.vici" \
+	"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2" \
+	"probe t1 icmp 203.0.113.2" "probe t2 icmp 203.0.113.6"
+daemon_start "$TMPDIR_T/vpnecmp.conf" || ktap_skip_all "vpnecmp daemon did not start"
+busywait 60000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show | jq -r '[.[].state] | join(\" \")')\" = 'up up' ]" ||
+	ktap_skip_all "the tunnels did not come up"
 
-del="ip -n $CGW xfrm state delete src $(tun_local 1) dst $(tun_remote 1) proto esp spi $(spi_of 1 out) mark 1"
-add="ip -n $CGW -batch - <<'EOS'
-$(sa_line 1 out "$(spi_of 1 out)")
-EOS"
-# Without vpnecmp: forget the paths, give the kernel group both tunnels back.
-unmanage="$VPNECMP -n $CGW path del t1 && $VPNECMP -n $CGW path del t2 &&
-	$VPNECMP -n $CGW group del g &&
+# The cloud end of tunnel 1 goes silent, then comes back.
+# One tc process: the fault starts when the timeline says.
+del="printf '%s\\n' 'qdisc add dev u1 clsact' 'filter add dev u1 ingress matchall action drop' \
+	'filter add dev u1 egress matchall action drop' | ip netns exec $AWS tc -batch -"
+add="ip netns exec $AWS tc qdisc del dev u1 clsact"
+# Without vpnecmp: no daemon, no paths, the kernel group has both tunnels.
+# Tunnel 1 is back (new SAs, probes answered, hold-up) before that run.
+unmanage="for i in \$(seq 150); do
+		[ \"\$($VPNECMP -n $CGW -j path show t1 | jq -r '.[0].state')\" = up ] && break
+		sleep 0.2
+	done
+	kill -TERM $DAEMON_PID && sleep 0.5 && $VPNECMP -n $CGW path del t1 &&
+	$VPNECMP -n $CGW path del t2 && $VPNECMP -n $CGW group del g &&
 	ip -n $CGW nexthop replace id 100 group 1/2 type resilient"
 
 mkdir -p "$OUT"
 if python3 "$SELFTESTS_DIR/demo/demo.py" "$CGW" "$LAN" "$AWS" "$OUT" \
-	"$del" "$add" "$VPNECMP" "$unmanage"; then
+	"$del" "$add" "$VPNECMP" "$unmanage" \
+	"the cloud end of tunnel 1 goes silent (all its packets dropped in the underlay)" \
+	"the cloud end of tunnel 1 answers again"; then
 	if command -v gnuplot >/dev/null; then
 		gnuplot <<-EOF 2>/dev/null
 		set terminal png size 900,600
