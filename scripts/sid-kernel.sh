@@ -117,6 +117,29 @@ if [ ! -f "$root/.complete" ]; then
 	echo "$key" >"$root/.complete"
 fi
 
+# Debian's linux-kbuild lacks scripts/checker-valid.sh, which kbuild runs for
+# C=1/C=2 and without which it turns sparse off ("make lint").  Ours prints 1
+# when the checker parses __typeof_unqual__, as the headers need under
+# __CHECKER__.
+# Paths inside the root may be absolute symlinks: resolve them in there.
+checker=/lib/modules/$kver/build/scripts/checker-valid.sh
+if ! chroot "$root" test -e "$checker"; then
+	chroot "$root" tee "$checker" >/dev/null <<'EOF'
+#!/bin/sh
+# Written by vpnecmp's scripts/sid-kernel.sh (missing from linux-kbuild).
+# checker-valid.sh CHECKER [FLAGS]: 1 if CHECKER parses the headers' C.
+t=$(mktemp --suffix=.c) || { echo 0; exit 0; }
+trap 'rm -f "$t"' EXIT
+echo 'int f(const int *p) { __typeof_unqual__(*p) v = *p; return ++v; }' >"$t"
+if command -v "$1" >/dev/null 2>&1 && ! "$@" "$t" 2>&1 | grep -q error; then
+	echo 1
+else
+	echo 0
+fi
+EOF
+	chroot "$root" chmod 0755 "$checker"
+fi
+
 # Older roots and kernels go: the archive moved on.
 for d in "$sid"/root-*; do
 	[ -d "$d" ] && [ "$d" != "$root" ] && rm -rf "$d"
