@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Differences between the kernels vpnecmp supports (Debian's 6.1 and 6.12,
- * and newer).  Forced into every file by Kbuild: this is the only place that
- * may test LINUX_VERSION_CODE or probe for kernel features.
+ * Differences between the kernels vpnecmp supports (Debian's 6.1, 6.12 and
+ * 6.12-rt, Debian sid's 7.2).  Forced into every file by Kbuild: this is the
+ * only place that may test LINUX_VERSION_CODE or probe for kernel features.
+ *
+ * Checked on 7.2: struct xfrm_mgr, the genetlink structures, the nexthop
+ * fields read in nhgrp.c and setsockopt with KERNEL_SOCKPTR are as on 6.x
+ * (the module builds W=1 and sparse clean with sid's gcc 16); it uses
+ * neither kernel_bind() (struct sockaddr_unsized on 7.2) nor timers (renamed
+ * helpers), so only the workqueue flags below matter.
  */
 #ifndef _VPNECMP_COMPAT_H
 #define _VPNECMP_COMPAT_H
@@ -20,7 +26,10 @@
 #define VPNECMP_MCGRP_FLAGS
 #endif
 
-/* alloc_workqueue() WARNs on newer kernels without an explicit flag. */
+/*
+ * alloc_workqueue() WARNs on 7.2 without WQ_UNBOUND or WQ_PERCPU; an ordered
+ * workqueue is unbound anyway, and saying so keeps the intent explicit.
+ */
 #define VPNECMP_WQ_FLAGS	(WQ_MEM_RECLAIM | WQ_UNBOUND)
 
 #endif /* _VPNECMP_COMPAT_H */

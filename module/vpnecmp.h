@@ -37,6 +37,11 @@
  * removed from the hash with both locks held, so the hook never sees a path
  * being freed.
  *
+ * On PREEMPT_RT @sa_lock, x->lock and xfrm_state_lock are sleeping locks.
+ * That is allowed in every context above: the SA hrtimer is a softirq
+ * timer, run in a thread there, and RCU readers may sleep on such locks.
+ * Nothing takes @sa_lock under a raw spinlock or with interrupts disabled.
+ *
  * All kernel changes are made by one delayed work item per namespace,
  * running on the module's ordered workqueue: the hook and the handlers only
  * record what happened and kick it.  The namespace's exit handler marks the

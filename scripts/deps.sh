@@ -7,13 +7,16 @@ set -eu
 
 BPO_LIST=/etc/apt/sources.list.d/vpnecmp-backports.list
 
-# Kernel meta packages: 6.1 comes from bookworm (-security), 6.12 from
-# bookworm-backports or bookworm-security (whichever carries the newer one).
+# Kernel meta packages: 6.1 comes from bookworm (-security), 6.12 and
+# 6.12-rt from bookworm-backports or bookworm-security (whichever carries the
+# newer one).  Debian sid's kernel is not installed: scripts/sid-kernel.sh
+# (run at the end) keeps it and its build root under build/.
 PKGS="build-essential kmod bc cpio pkg-config make gcc
       libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 jq busybox-static sparse
       qemu-system-x86 linux-source-6.12 python3 perl
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64
+      linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 debootstrap
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
       bird2 gnuplot-nox dkms man-db"
 
@@ -25,7 +28,17 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+# sid's kernel, last: a failure there only takes that kernel out of the
+# tests (check.sh reports it skipped, with the reason).
+sid_kernel() {
+	"$(dirname "$0")/sid-kernel.sh" ||
+		echo "deps: no sid kernel; its tests will be skipped" >&2
+}
+
+if [ -z "$missing" ]; then
+	sid_kernel
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing:$missing; run 'make deps' as root" >&2
@@ -57,3 +70,4 @@ if [ "$rc" -ne 0 ]; then
 	exit "$rc"
 fi
 echo "deps: done"
+sid_kernel

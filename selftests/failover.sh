@@ -123,14 +123,19 @@ rekey_no_flap()
 
 hard_expiry()
 {
-	sa_add 2 || { fail "setup"; return; }
-	ip -n "$CGW" -batch - <<-EOF
-	$(sa_line 1 out "$(spi_of 1 out)" limit time-hard 4)
-	$(sa_line 1 in "$(spi_of 1 in)")
-	EOF
+	local line
+
+	sa_add 1 && sa_add 2 || { fail "setup"; return; }
 	vpnecmp_std_paths "" hold-up $HOLD || { fail "paths"; return; }
 	wait_members "1 2" || fail "both tunnels not in group: $(members)"
 	expect_eq "$(path_field t1 stats.sa_count)" 1 "SA created before the path was found"
+	# Only now the hard limit, so that the expiry cannot come before the
+	# path found the SA, however slow the guest: an update re-arms the SA's
+	# timer, and the limit counts from the SA's creation.
+	line=$(sa_line 1 out "$(spi_of 1 out)" limit time-hard 1)
+	ip -n "$CGW" -batch - <<-EOF || fail "cannot set a hard time limit on the SA"
+	${line/xfrm state add/xfrm state update}
+	EOF
 	busywait 15000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show t1 | jq -r '.[0].state')\" = down ]" ||
 		fail "t1 not down after hard expiry"
 	expect_eq "$(path_field t1 reason)" sa "t1 reason"

@@ -17,6 +17,8 @@
 # (and so its SA tracking) global instead of per netns, where one tenant's
 # SAs would change another's paths.
 
+# timeout: 120
+
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 set -u

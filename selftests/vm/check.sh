@@ -1,19 +1,28 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh - run the vpnecmp selftests on every supported installed kernel.
+# check.sh - run the vpnecmp selftests on every supported kernel.
 #
 #   selftests/vm/check.sh [-j JOBS] [-s SMP] [TEST...]
 #
-# Supported kernels: every /usr/lib/modules/6.1.* and 6.12.* that has a
-# /boot/vmlinuz.  Each gets one guest (run-vm.sh), JOBS guests at a time
-# (default: the number of CPUs, each guest -smp SMP, default 2, or
-# $VPNECMP_SMP).  Two vCPUs (multi-threaded TCG) so that races.sh really runs
-# the module's contexts in parallel within the one guest boot per kernel;
-# the serial tests take about as long as with one vCPU and the fuzzer's
-# processes gain from it.  A series
-# (6.1, 6.12) with no installed kernel is reported as one skipped case.
-# TESTs select a subset, as for run-vm.sh.
+# Supported kernels, by series (selftests/vm/kernels.sh finds them):
+#   6.1      Debian bookworm's kernel              full suite
+#   6.12     bookworm's 6.12 (-security/-backports)  full suite
+#   6.12-rt  the same with PREEMPT_RT                core tests
+#   sid      Debian sid's newest (build/kernels/sid-KVER/, made by
+#            scripts/sid-kernel.sh from "make deps")  core tests
+# The full suite is "make -C selftests list-tests"; the core tests
+# ("list-core-tests": module load, SA hook, bad input, failover, lifecycle)
+# keep the run short on the kernels that only need to show the module works
+# there.  TESTs given on the command line run on every kernel instead.
+# Each kernel gets one guest (run-vm.sh), JOBS guests at a time (default:
+# the number of CPUs, each guest -smp SMP, default 2, or $VPNECMP_SMP), full
+# suites first.  Two vCPUs (multi-threaded TCG) so that races.sh really runs
+# the module's contexts in parallel within the one guest boot per kernel.
+# A series with no kernel is reported as one skipped case with the reason
+# (for sid, build/kernels/sid.unavailable when scripts/sid-kernel.sh
+# failed), never as passed.  A kernel whose module was not built
+# (build/KVER/vpnecmp.ko) is one failed case.
 #
 # Host tests, selftests/host/*.sh (dkms, install, man pages: no module is
 # loaded), run here on the host after the guests, and are selected by TESTs
@@ -41,7 +50,11 @@ set -u
 
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$(dirname "$VMDIR")")
-SERIES=(6.1 6.12)
+# shellcheck source=selftests/vm/kernels.sh
+KERNELS_REPO=$REPO . "$VMDIR/kernels.sh"
+SERIES=(6.1 6.12 6.12-rt sid)
+# Series that run the core tests only (unless TESTs are given).
+CORE_SERIES=" 6.12-rt sid "
 
 JOBS=$(nproc 2>/dev/null || echo 1)
 SMP=${VPNECMP_SMP:-2}
@@ -74,16 +87,43 @@ if [ $# -eq 0 ]; then
 	done
 fi
 
+full=()
+core=()
+if [ $# -gt 0 ]; then
+	full=("${guest_args[@]}")
+	core=("${guest_args[@]}")
+else
+	mapfile -t full < <(make -s --no-print-directory -C "$REPO/selftests" list-tests)
+	mapfile -t core < <(make -s --no-print-directory -C "$REPO/selftests" list-core-tests)
+fi
+
+# missing_reason SERIES: why a series has no kernel.
+missing_reason() {
+	case "$1" in
+	sid)
+		if [ -s "$REPO/build/kernels/sid.unavailable" ]; then
+			echo "no sid kernel: $(head -n 1 "$REPO/build/kernels/sid.unavailable")"
+		else
+			echo "no sid kernel in build/kernels/ (make deps runs scripts/sid-kernel.sh)"
+		fi ;;
+	*-rt)
+		echo "no $1 kernel installed (linux-image-$1-amd64: make deps)" ;;
+	*)
+		echo "no $1 kernel installed (/boot/vmlinuz-$1.* and /usr/lib/modules/$1.*)" ;;
+	esac
+}
+
 kernels=()
+kseries=()
 missing=()
 for s in "${SERIES[@]}"; do
 	found=0
-	for d in /usr/lib/modules/"$s".*; do
-		k=${d##*/}
-		{ [ -d "$d" ] && [ -f "/boot/vmlinuz-$k" ]; } || continue
+	while read -r k; do
+		[ -n "$k" ] || continue
 		kernels+=("$k")
+		kseries+=("$s")
 		found=1
-	done
+	done < <(kernel_series "$s")
 	[ $found = 1 ] || missing+=("$s")
 done
 if [ $# -gt 0 ] && [ ${#guest_args[@]} -eq 0 ]; then
@@ -94,15 +134,38 @@ fi
 out=$REPO/build/vm
 mkdir -p "$out" || exit 1
 
-# Run the guests, at most JOBS at a time.
+is_core() {
+	[[ $CORE_SERIES == *" $1 "* ]]
+}
+
+# Run the guests, at most JOBS at a time, full suites first.
+order=()
+for i in "${!kernels[@]}"; do
+	is_core "${kseries[i]}" || order+=("$i")
+done
+for i in "${!kernels[@]}"; do
+	is_core "${kseries[i]}" && order+=("$i")
+done
 running=0
-for k in "${kernels[@]}"; do
+for i in "${order[@]}"; do
+	k=${kernels[i]}
+	rm -f "$out/$k.ktap" "$out/$k.stderr" "$out/$k.status"
+	if [ ! -f "$REPO/build/$k/vpnecmp.ko" ]; then
+		echo "$REPO/build/$k/vpnecmp.ko is not built (make modules-all)" >"$out/$k.stderr"
+		echo 1 >"$out/$k.status"
+		continue
+	fi
+	if is_core "${kseries[i]}"; then
+		tests=("${core[@]}")
+	else
+		tests=("${full[@]}")
+	fi
 	if [ "$running" -ge "$JOBS" ]; then
 		wait -n
 		running=$((running - 1))
 	fi
 	(
-		"$VMDIR/run-vm.sh" -s "$SMP" "$k" "${guest_args[@]}" >"$out/$k.ktap" 2>"$out/$k.stderr"
+		"$VMDIR/run-vm.sh" -s "$SMP" "$k" "${tests[@]}" >"$out/$k.ktap" 2>"$out/$k.stderr"
 		echo $? >"$out/$k.status"
 	) &
 	running=$((running + 1))
@@ -154,7 +217,7 @@ count_stream() {
 for s in "${missing[@]}"; do
 	echo "KTAP version 1"
 	echo "1..1"
-	echo "ok 1 $s:selftests # SKIP no $s kernel installed (/boot/vmlinuz-$s.* and /usr/lib/modules/$s.*)"
+	echo "ok 1 $s:selftests # SKIP $(missing_reason "$s")"
 	skipped=$((skipped + 1))
 done
 
