@@ -89,7 +89,8 @@ deps:
 
 # The main job: a failover on the two-tunnel topology, in a guest on the
 # newest supported kernel, with and without vpnecmp.
-DEMO_KVER ?= $(lastword $(KVERS))
+# Debian 12's own 6.12 (not -rt, not sid's) when installed.
+DEMO_KVER ?= $(or $(lastword $(filter 6.12.%,$(filter-out %-rt-amd64,$(KVERS)))),$(lastword $(KVERS)))
 demo: built
 	@rm -f $(BUILD)/demo/timeline.txt
 	@selftests/vm/run-vm.sh $(DEMO_KVER) demo/demo.sh > $(BUILD)/demo.log 2>&1 || \
