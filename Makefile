@@ -17,9 +17,12 @@ else
 VPNECMP_VERSION := $(shell cat $(TOP)/VERSION)-$(VPNECMP_VERSION)
 endif
 
-# Supported kernels that are installed with headers: Debian's 6.1 and 6.12.
-KVERS ?= $(shell cd /lib/modules 2>/dev/null && for k in 6.1.* 6.12.*; do \
-		[ -e "$$k/build/Makefile" ] && echo "$$k"; done | sort -V)
+# Supported kernels: Debian's 6.1, 6.12 and 6.12-rt installed with headers,
+# then those kept in build/kernels/NAME/ (Debian sid's: scripts/sid-kernel.sh;
+# see selftests/vm/kernels.sh).
+KVERS ?= $(sort $(shell cd /lib/modules 2>/dev/null && for k in 6.1.* 6.12.*; do \
+		[ -e "$$k/build/Makefile" ] && echo "$$k"; done | sort -V) \
+	$(shell $(TOP)/selftests/vm/kernels.sh external))
 # KDIR: the running kernel's build tree, else the newest installed one.
 KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 		echo /lib/modules/$$(uname -r)/build; else \
@@ -45,7 +48,7 @@ $(BUILD)/%/vpnecmp.ko: $(MODULE_SRCS) FORCE
 	@cp -a $(addprefix $(TOP)/,Kbuild VERSION uapi) $(BUILD)/$*/src/
 	@mkdir -p $(BUILD)/$*/src/module && cp -a $(TOP)/module/*.[ch] $(TOP)/module/Kbuild \
 		$(BUILD)/$*/src/module/
-	$(MAKE) -C /lib/modules/$*/build M=$(TOP)/$(BUILD)/$*/src \
+	$(TOP)/scripts/kbuild.sh $* $(TOP)/$(BUILD)/$*/src \
 		VPNECMP_VERSION=$(VPNECMP_VERSION) $(KBUILD_EXTRA) modules
 	@cp $(BUILD)/$*/src/module/vpnecmp.ko $@
 
@@ -65,7 +68,7 @@ lint:
 		echo "== W=1 C=2 $$k"; \
 		rm -rf $(BUILD)/lint-$$k; mkdir -p $(BUILD)/lint-$$k; \
 		cp -a Kbuild VERSION module uapi $(BUILD)/lint-$$k/; \
-		$(MAKE) -s -C /lib/modules/$$k/build M=$(TOP)/$(BUILD)/lint-$$k W=1 C=2 \
+		scripts/kbuild.sh $$k $(TOP)/$(BUILD)/lint-$$k -s W=1 C=2 \
 			VPNECMP_VERSION=$(VPNECMP_VERSION) modules 2>&1 | \
 			grep -v -E '^ *(CC|LD|MODPOST|CHECK|BTF)|Skipping BTF|^$$' | \
 			tee $(BUILD)/lint-$$k.log; \

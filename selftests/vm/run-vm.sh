@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run-vm.sh - run vpnecmp selftests inside a QEMU guest booting an installed
-# Debian kernel.
+# Debian kernel or one kept in build/kernels/NAME/.
 #
-#   selftests/vm/run-vm.sh [OPTIONS] KVER [TEST...]
+#   selftests/vm/run-vm.sh [OPTIONS] KERNEL [TEST...]
 #
-# KVER is a kernel with /boot/vmlinuz-KVER and /usr/lib/modules/KVER.  TESTs
+# KERNEL is a kernel release with /boot/vmlinuz-KVER and /usr/lib/modules/KVER,
+# or the NAME or release of a kernel in build/kernels/NAME/ (kernels.sh says
+# what such a directory holds; the guest sees its modules/lib/modules/KVER as
+# /lib/modules/KVER).  Below, KVER is the kernel's release.  TESTs
 # are script names in selftests/ (".sh" may be left out); without any, the
 # list comes from "make -C selftests list-tests".
 #
@@ -17,7 +20,10 @@
 #   - initramfs.cpio: busybox + the virtio/9p modules of KVER + an /etc
 #     skeleton, rebuilt when one of its inputs changes.  Its init
 #     (initramfs-init) mounts the host's /usr read-only and the repository
-#     read-write over 9p and switch_root's into guest-init.sh.
+#     read-write over 9p and switch_root's into guest-init.sh.  For a kernel
+#     in build/kernels/NAME/, the initramfs modules come from its modules/
+#     tree, and the guest's /usr/lib/modules is a tmpfs holding a bind mount
+#     of it (kernel command line "vmmodules=").
 #   - run.conf: what the guest must run (tests, timeouts, environment).
 #   - results.ktap: written by the guest as it goes, one block per test (the
 #     test's output as "# " lines, then the result line); current.log holds
@@ -45,13 +51,15 @@
 # "# runner-fail: REASON" say why the runner failed a script (exit,
 # timeout, splat, insmod, rmmod, left-loaded, hang, crash, not-run).
 # Exit status: 0 when nothing failed, 1 when something did, 2 on usage
-# errors, 4 when KVER is not installed.
+# errors, 4 when KERNEL is neither installed nor in build/kernels/.
 
 set -u
 
 usage() {
 	cat <<EOF
-usage: ${0##*/} [OPTIONS] KVER [TEST...]
+usage: ${0##*/} [OPTIONS] KERNEL [TEST...]
+  KERNEL            an installed kernel release, or a NAME (or release) in
+                    build/kernels/
   -s, --smp N       guest CPUs (default 1; N > 1 uses multi-threaded TCG)
   -m, --mem MB      guest memory (default 256)
   -a, --append ARG  extra kernel command line
@@ -106,9 +114,8 @@ TEST_MARGIN=$((TEST_MARGIN * SCALE))
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELFTESTS=$(dirname "$VMDIR")
 REPO=$(dirname "$SELFTESTS")
-OUT=$REPO/build/vm/$KVER
-VMLINUZ=/boot/vmlinuz-$KVER
-MODDIR=/usr/lib/modules/$KVER
+# shellcheck source=selftests/vm/kernels.sh
+KERNELS_REPO=$REPO . "$VMDIR/kernels.sh"
 
 msg() {
 	[ "$VERBOSE" = 1 ] && echo "run-vm[$KVER]: $*" >&2
@@ -124,11 +131,19 @@ case "$REPO$KVER" in
 *[[:space:]]*) die "paths with white space are not supported: $REPO" 2 ;;
 esac
 
-if [ ! -f "$VMLINUZ" ] || [ ! -d "$MODDIR" ]; then
+if ! kernel_find "$KVER"; then
 	echo "KTAP version 1"
-	echo "1..0 # SKIP kernel $KVER is not installed"
+	echo "1..0 # SKIP kernel $KVER is neither installed nor in build/kernels/"
 	exit 4
 fi
+KVER=$K_KVER
+VMLINUZ=$K_IMAGE
+# The modules tree, as the host sees it and as the guest must (the guest
+# mounts the repository at the same path; "" keeps the host's /usr/lib/modules).
+MODROOT=$K_MODROOT
+GUEST_MODULES=
+[ -n "$K_DIR" ] && GUEST_MODULES=$MODROOT/lib/modules
+OUT=$REPO/build/vm/$KVER
 for cmd in qemu-system-x86_64 busybox cpio modprobe timeout flock; do
 	command -v "$cmd" >/dev/null || die "$cmd is missing"
 done
@@ -221,7 +236,9 @@ extract_vmlinux() {
 }
 
 KERNEL=$VMLINUZ
-if [ -s "$OUT/vmlinux" ] && [ "$OUT/vmlinux" -nt "$VMLINUZ" ]; then
+if [ "$(head -c 4 "$VMLINUZ" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+	msg "$VMLINUZ is an ELF vmlinux: booting it directly"
+elif [ -s "$OUT/vmlinux" ] && [ "$OUT/vmlinux" -nt "$VMLINUZ" ]; then
 	KERNEL=$OUT/vmlinux
 elif extract_vmlinux "$VMLINUZ" "$OUT/vmlinux"; then
 	msg "extracted $OUT/vmlinux"
@@ -234,10 +251,10 @@ fi
 # ---------------------------------------------------------------- initramfs
 
 # Modules needed to reach the 9p shares, in load order (builtins drop out).
-mapfile -t modpaths < <(modprobe -S "$KVER" --show-depends -a \
-				 virtio_pci 9pnet_virtio 9p 2>/dev/null |
-			awk '$1 == "insmod" && !seen[$2]++ { print $2 }')
-[ ${#modpaths[@]} -gt 0 ] || die "no 9p modules found for $KVER"
+deps=$(modprobe -d "$MODROOT" -S "$KVER" --show-depends -a \
+		virtio_pci 9pnet_virtio 9p 2>&1) ||
+	die "no virtio/9p modules found for $KVER in $MODROOT: $deps"
+mapfile -t modpaths < <(awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$deps")
 
 # Host /etc files the guest needs.  /etc/alternatives is reduced to the links
 # pointing into /usr (awk and friends); the rest is copied if present.
@@ -335,7 +352,9 @@ rm -f "$RESULTS" "$CURRENT" "$CONSOLE"
 accel=tcg
 [ "$SMP" -gt 1 ] && accel=tcg,thread=multi
 cmdline="console=ttyS0 loglevel=5 panic=-1 mitigations=off"
-cmdline="$cmdline vmrepo=$REPO vmrun=$OUT/run.conf$APPEND"
+cmdline="$cmdline vmrepo=$REPO vmrun=$OUT/run.conf"
+[ -n "$GUEST_MODULES" ] && cmdline="$cmdline vmmodules=$GUEST_MODULES"
+cmdline="$cmdline$APPEND"
 
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu max -smp "$SMP" -m "$MEM"
       -nographic -nodefaults -no-user-config -no-reboot
