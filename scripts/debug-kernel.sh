@@ -21,7 +21,7 @@
 # The installed kernel records its key (the linux-source package version and
 # a hash of the fragment and of this script's configuration steps); when the
 # key matches, nothing is done.  The build runs at nice 19 with -j2 (-j or
-# DEBUG_KERNEL_JOBS to change).
+# DEBUG_KERNEL_JOBS, DEBUG_KERNEL_NICE to change).
 #
 # Prints the kernel's name (debug-KREL) on stdout; progress goes to stderr.
 # Exit status: 0 when the kernel is ready, 1 on failure, 4 when the source
@@ -34,6 +34,7 @@ FRAGMENT=$TOP/scripts/debug-kernel.config
 TARBALL=${DEBUG_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 SRCPKG=linux-source-6.12
 JOBS=${DEBUG_KERNEL_JOBS:-2}
+NICE=${DEBUG_KERNEL_NICE:-19}
 DK=$TOP/build/debug-kernel
 
 usage() {
@@ -108,7 +109,7 @@ flock -n 9 || {
 
 start=$SECONDS
 : >"$LOG"
-say "building; log in ${LOG#"$TOP"/} (nice 19, -j$JOBS: 20-40 min on idle cores)"
+say "building; log in ${LOG#"$TOP"/} (nice $NICE, -j$JOBS: 20-40 min on idle cores)"
 
 if [ ! -f "$SRC/.unpacked" ]; then
 	say "unpacking $TARBALL"
@@ -142,7 +143,7 @@ done <"$FRAGMENT"
 [ "$bad" = 0 ] || die "the fragment does not apply to $SRCPKG $SRCVER"
 
 say "compiling (log: ${LOG#"$TOP"/})"
-nice -n 19 make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules >>"$LOG" 2>&1 ||
+nice -n "$NICE" make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules >>"$LOG" 2>&1 ||
 	die "build failed, last lines of ${LOG#"$TOP"/}: $(tail -n 20 "$LOG")"
 
 KREL=$(make -s -C "$SRC" O="$OBJ" kernelrelease 2>/dev/null | tail -n 1)
