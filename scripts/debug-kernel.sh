@@ -142,6 +142,19 @@ while IFS= read -r line; do
 done <"$FRAGMENT"
 [ "$bad" = 0 ] || die "the fragment does not apply to $SRCPKG $SRCVER"
 
+# ... and what the selftests say they need must be there, built in or not.
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=[ym]) opt=${line%%=*} ;;
+	*) continue ;;
+	esac
+	grep -qE "^$opt=[ym]$" "$OBJ/.config" || {
+		say "selftests/config wants $line, .config does not have it"
+		bad=1
+	}
+done <"$TOP/selftests/config"
+[ "$bad" = 0 ] || die "add the missing options to ${FRAGMENT#"$TOP"/}"
+
 say "compiling (log: ${LOG#"$TOP"/})"
 nice -n "$NICE" make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules >>"$LOG" 2>&1 ||
 	die "build failed, last lines of ${LOG#"$TOP"/}: $(tail -n 20 "$LOG")"
