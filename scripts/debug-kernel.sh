@@ -88,10 +88,11 @@ KEY=$({
 
 # Already built and installed with this key?
 for d in "$TOP"/build/kernels/debug-*; do
-	[ -f "$d/key" ] && [ "$(cat "$d/key")" = "$KEY" ] && [ -f "$d/vmlinuz" ] &&
-		[ -f "$d/kver" ] || continue
-	basename "$d"
-	exit 0
+	if [ -f "$d/key" ] && [ "$(cat "$d/key")" = "$KEY" ] && [ -f "$d/vmlinuz" ] &&
+		[ -f "$d/kver" ]; then
+		basename "$d"
+		exit 0
+	fi
 done
 
 mkdir -p "$DK"

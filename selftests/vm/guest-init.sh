@@ -177,7 +177,7 @@ kmemleak_read() {
 }
 
 kmemleak_ours() {
-	local l comm= bt=
+	local l comm='' bt=''
 
 	for l in "$@"; do
 		if [[ $l =~ comm\ \"([^\"]*)\" ]]; then
