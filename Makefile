@@ -4,6 +4,7 @@
 # make modules-all  module for every supported installed kernel, in build/KVER/
 # make check        the selftests in QEMU guests on every supported kernel
 # make lint         W=1 + sparse on every kernel, checkpatch --strict
+# make check-debug  the selftests on a KASAN/lockdep/kmemleak kernel (built once)
 # make deps         install what build, tests and demo need (Debian archive)
 # make bench        benchmarks in guests: build/bench/results.md, plots,
 #                   Documentation/benchmarks.rst
@@ -39,7 +40,7 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
 .PHONY: all module userspace modules-all built check lint deps clean install \
-	install-module install-files dkms-install uninstall demo bench bench-bin FORCE
+	install-module install-files dkms-install uninstall demo bench bench-bin check-debug FORCE
 
 all: module userspace
 
@@ -83,6 +84,10 @@ lint:
 		[ ! -s $(BUILD)/lint-$$k.log ] || { echo "lint: warnings on $$k" >&2; exit 1; }; \
 	done
 	@scripts/checkpatch.sh
+
+# Debug kernel: see scripts/check-debug.sh and Documentation/testing.rst.
+check-debug:
+	@scripts/check-debug.sh $(TESTS)
 
 deps:
 	@scripts/deps.sh

@@ -185,9 +185,10 @@ log_test() {
 
 # busywait TIMEOUT_MS CMD...: run CMD until it succeeds or TIMEOUT_MS have
 # passed; returns CMD's last status.  For waiting on asynchronous state,
-# never for asserting how fast something happens.
+# never for asserting how fast something happens.  TIMEOUT_MS is multiplied
+# by $VPNECMP_TIMEOUT_SCALE (the runner's --timeout-scale, for debug kernels).
 busywait() {
-	local timeout_ms=$1 start rc now
+	local timeout_ms=$(($1 * ${VPNECMP_TIMEOUT_SCALE:-1})) start rc now
 	shift
 	start=${EPOCHREALTIME/./}
 	while :; do

@@ -65,6 +65,12 @@ usage: ${0##*/} [OPTIONS] KERNEL [TEST...]
   -a, --append ARG  extra kernel command line
   -l, --limit S     host limit for the whole guest run (default: the sum of
                     the test timeouts + $((TEST_MARGIN)) s each + $((BOOT_MARGIN)) s)
+  -T, --timeout-scale N
+                    multiply every timeout (tests, margins, lib.sh waits) by
+                    the integer N, for slow (debug) kernels; default
+                    \$VPNECMP_TIMEOUT_SCALE or 1
+  -K, --leak-check  after the tests, one more case "kmemleak": two kmemleak
+                    scans, failed on leaks from the tests (debug kernels)
   -v, --verbose     progress and the guest console on stderr
   -h, --help        this text
 EOF
@@ -79,6 +85,8 @@ TEST_MARGIN=20
 SMP=1
 MEM=256
 LIMIT=
+SCALE=${VPNECMP_TIMEOUT_SCALE:-1}
+LEAK_CHECK=0
 APPEND=
 VERBOSE=0
 while [ $# -gt 0 ]; do
@@ -87,6 +95,8 @@ while [ $# -gt 0 ]; do
 	-m|--mem) MEM=${2:?}; shift 2 ;;
 	-a|--append) APPEND="$APPEND ${2:?}"; shift 2 ;;
 	-l|--limit) LIMIT=${2:?}; shift 2 ;;
+	-T|--timeout-scale) SCALE=${2:?}; shift 2 ;;
+	-K|--leak-check) LEAK_CHECK=1; shift ;;
 	-v|--verbose) VERBOSE=1; shift ;;
 	-h|--help) usage 0 ;;
 	--) shift; break ;;
@@ -97,6 +107,9 @@ done
 [ $# -ge 1 ] || usage
 KVER=$1
 shift
+[[ $SCALE =~ ^[1-9][0-9]*$ ]] || { echo "${0##*/}: bad timeout scale '$SCALE'" >&2; usage; }
+BOOT_MARGIN=$((BOOT_MARGIN * SCALE))
+TEST_MARGIN=$((TEST_MARGIN * SCALE))
 
 VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELFTESTS=$(dirname "$VMDIR")
@@ -174,11 +187,18 @@ host_limit=$BOOT_MARGIN
 for t in "${tests[@]}"; do
 	to=$(sed -n 's/^# timeout: *\([0-9][0-9]*\) *$/\1/p' "$SELFTESTS/$t" | head -n1)
 	[ -n "$to" ] || to=$default_timeout
+	to=$((to * SCALE))
 	load=1
 	grep -qx '# vpnecmp: noload' "$SELFTESTS/$t" && load=0
 	entries+=("$t:$to:$load")
 	host_limit=$((host_limit + to + TEST_MARGIN))
 done
+# The final kmemleak scans: slow on a KASAN kernel under emulation.
+if [ "$LEAK_CHECK" = 1 ]; then
+	entries+=("@kmemleak:$((60 * SCALE)):0")
+	tests+=("@kmemleak")
+	host_limit=$((host_limit + 60 * SCALE + TEST_MARGIN))
+fi
 [ -n "$LIMIT" ] && host_limit=$LIMIT
 
 # ---------------------------------------------------------------- kernel
@@ -259,6 +279,8 @@ build_initramfs() {
 
 	rm -rf "$st"
 	mkdir -p "$st"/{bin,modules,proc,sys,dev,newroot,skel/etc/alternatives}
+	# Empty when virtio and 9p are built in (the debug kernel).
+	: >"$st/modules/order"
 	cp "$(command -v busybox)" "$st/bin/busybox"
 	for a in sh mount insmod mkdir ln cp chmod cat echo sleep poweroff \
 		 switch_root; do
@@ -323,6 +345,7 @@ rm -f "$RESULTS" "$CURRENT" "$CONSOLE"
 	printf 'OUTDIR=%q\n' "$OUT"
 	printf 'VPNECMP_KO=%q\n' "$REPO/build/$KVER/vpnecmp.ko"
 	printf 'VPNECMP=%q\n' "$REPO/userspace/vpnecmp"
+	printf 'VPNECMP_TIMEOUT_SCALE=%q\n' "$SCALE"
 	printf 'TESTS=('
 	printf '%q ' "${entries[@]}"
 	printf ')\n'
