@@ -22,7 +22,7 @@ set -u -o pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MEM=${DEBUG_MEM:-1024}
 SCALE=${DEBUG_TIMEOUT_SCALE:-10}
-SMP=${DEBUG_SMP:-1}
+SMP=${DEBUG_SMP:-2}
 
 name=$("$TOP/scripts/debug-kernel.sh")
 rc=$?
