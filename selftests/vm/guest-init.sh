@@ -50,7 +50,7 @@ say "userspace after $up s"
 # kernel's checkers print (lockdep, RCU-lockdep, DEBUG_OBJECTS, KFENCE,
 # DEBUG_LIST, the netdev/netns reference trackers, RCU stalls); most of
 # their reports also carry a "WARNING:" or "BUG:" line, but not all.
-SPLAT_RE='BUG:|WARNING:|Oops|general protection|refcount_t:|list_add corruption|list_del corruption|INFO: task .* blocked|UBSAN:|KASAN:|kmemleak|Call Trace:|unreferenced object'
+SPLAT_RE='BUG:|WARNING:|Oops|general protection|refcount_t:|INFO: task .* blocked|UBSAN:|KASAN:|kmemleak|Call Trace:|unreferenced object'
 SPLAT_RE+='|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|ODEBUG:|KFENCE:|ref_tracker:|unregister_netdevice: waiting|detected stalls? on|list_.* corruption'
 # ... except the line a kmemleak scan prints when it found something: the
 # runner's own scans judge what kmemleak found (kmemleak_read).
