@@ -14,7 +14,9 @@
 # The full suite is "make -C selftests list-tests"; the core tests
 # ("list-core-tests": module load, SA hook, bad input, failover, lifecycle)
 # keep the run short on the kernels that only need to show the module works
-# there.  TESTs given on the command line run on every kernel instead.
+# there.  The userspace-daemon scenarios ("list-one-tests") run after the
+# full suite on the 6.12 series only (ONE_SERIES).  TESTs given on the
+# command line run on every kernel instead.
 # Each kernel gets one guest (run-vm.sh), JOBS guests at a time (default:
 # the number of CPUs, each guest -smp SMP, default 2, or $VPNECMP_SMP), full
 # suites first.  Two vCPUs (multi-threaded TCG) so that races.sh really runs
@@ -55,6 +57,8 @@ KERNELS_REPO=$REPO . "$VMDIR/kernels.sh"
 SERIES=(6.1 6.12 6.12-rt sid)
 # Series that run the core tests only (unless TESTs are given).
 CORE_SERIES=" 6.12-rt sid "
+# The series that also runs the one-kernel scenarios.
+ONE_SERIES=6.12
 
 JOBS=$(nproc 2>/dev/null || echo 1)
 SMP=${VPNECMP_SMP:-2}
@@ -89,12 +93,14 @@ fi
 
 full=()
 core=()
+one=()
 if [ $# -gt 0 ]; then
 	full=("${guest_args[@]}")
 	core=("${guest_args[@]}")
 else
 	mapfile -t full < <(make -s --no-print-directory -C "$REPO/selftests" list-tests)
 	mapfile -t core < <(make -s --no-print-directory -C "$REPO/selftests" list-core-tests)
+	mapfile -t one < <(make -s --no-print-directory -C "$REPO/selftests" list-one-tests)
 fi
 
 # missing_reason SERIES: why a series has no kernel.
@@ -157,6 +163,8 @@ for i in "${order[@]}"; do
 	fi
 	if is_core "${kseries[i]}"; then
 		tests=("${core[@]}")
+	elif [ "${kseries[i]}" = "$ONE_SERIES" ]; then
+		tests=("${full[@]}" "${one[@]}")
 	else
 		tests=("${full[@]}")
 	fi
