@@ -435,9 +435,11 @@ static int vpnecmp_path_main(const struct vpnecmp_cmd *cmd, int argc, char **arg
 		return vpnecmp_path_modify(cmd, true, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "set"))
 		return vpnecmp_path_modify(cmd, false, argc - 1, argv + 1);
-	if (!strcmp(argv[0], "del"))
+	/* The words iproute2 users type; no prefix abbreviations. */
+	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
 		return vpnecmp_path_del(cmd, argc - 1, argv + 1);
-	if (!strcmp(argv[0], "show"))
+	if (!strcmp(argv[0], "show") || !strcmp(argv[0], "list") ||
+	    !strcmp(argv[0], "ls"))
 		return vpnecmp_path_show(cmd, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "help"))
 		vpnecmp_cmd_help(cmd);

@@ -37,7 +37,7 @@ static const char *const vpnecmp_main_help[] = {
 };
 
 static const char *const vpnecmp_main_where[] = {
-	"OPTIONS := { -j | -p | -s | -n NETNS | -V }",
+	"OPTIONS := { -j | -p | -s | -n NETNS | -V | -h }",
 	"OBJECT := { group | path | event | monitor | stats | daemon | version | help }",
 	NULL
 };
@@ -111,9 +111,11 @@ int main(int argc, char **argv)
 			argc--;
 			argv++;
 			vpnecmp_opts.netns = argv[0];
-		} else if (!strcmp(opt, "-V")) {
+		} else if (!strcmp(opt, "-V") || !strcmp(opt, "--version")) {
 			printf("vpnecmp utility, version %s\n", VPNECMP_CLI_VERSION);
 			return VPNECMP_EXIT_OK;
+		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
+			vpnecmp_usage(stdout, VPNECMP_EXIT_OK);
 		} else {
 			fprintf(stderr, "Option \"%s\" is unknown, try \"vpnecmp help\".\n", opt);
 			return VPNECMP_EXIT_USAGE;
