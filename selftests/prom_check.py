@@ -19,7 +19,7 @@ Validates FILE and exits 1 with one message per problem:
 Each QUERY is 'name{l="v",...}' (labels in any order, a subset is not
 enough: the label set must be exact); its value is printed, one per line,
 or "absent".  Each -l NAME=VALUE is added to the labels of every QUERY
-(e.g. the netns label of "vpnecmp -n NETNS stats --prometheus").
+(e.g. the netns label of "vpnecmp -n NETNS stats prometheus").
 """
 import re
 import sys

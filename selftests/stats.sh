@@ -3,7 +3,7 @@
 #
 # "vpnecmp stats" against live state on the two-tunnel gateway (topo.sh):
 # the JSON snapshot agrees with "path show" and "version", and the
-# Prometheus export (--prometheus) is valid text exposition format
+# Prometheus export (stats prometheus) is valid text exposition format
 # (prom_check.py, strict) whose values follow a failover, an all-down and a
 # group error.
 #
@@ -42,7 +42,7 @@ prom()
 {
 	local out=$TMPDIR_T/prom err
 
-	vx stats --prometheus >"$out" || { fail "stats --prometheus failed"; return 1; }
+	vx stats prometheus >"$out" || { fail "stats prometheus failed"; return 1; }
 	if ! err=$(python3 "$PROM_CHECK" -l netns="$CGW" "$out" "$@" 2>&1 >"$TMPDIR_T/values"); then
 		fail "exposition format: $err"
 	fi
@@ -187,14 +187,17 @@ filters_and_labels()
 	expect_eq "$(vx -j stats group 'h"x\y' | jq -c '[[.groups[].name], .paths]')" \
 		'[["h\"x\\y"],[]]' "the empty group only"
 
-	out=$(vx stats --prometheus)
+	out=$(vx stats prometheus)
 	grep -v '^#' <<<"$out" | grep -vq "netns=\"$CGW\"" &&
 		fail "a sample without netns=\"$CGW\": $(grep -v '^#' <<<"$out" | grep -v netns= | head -n 1)"
 
 	out=$(vx stats group nosuch 2>&1); rc=$?
 	expect_eq "$rc" 1 "exit status for a missing group ($out)"
-	out=$(vx -j stats --prometheus 2>&1); rc=$?
-	expect_eq "$rc" 2 "exit status for -j with --prometheus ($out)"
+	out=$(vx -j stats prometheus 2>&1); rc=$?
+	expect_eq "$rc" 2 "exit status for -j with prometheus ($out)"
+	# The 0.1 spelling stays for the scripts written against it.
+	expect_eq "$(vx stats --prometheus | grep -c '^vpnecmp_')" \
+		"$(vx stats prometheus | grep -c '^vpnecmp_')" "--prometheus is prometheus"
 	out=$(vx stats --prom 2>&1); rc=$?
 	expect_eq "$rc" 2 "exit status for an abbreviation ($out)"
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vpnecmp stats [ group GROUP ] [ --prometheus ]
+ * vpnecmp stats [ group GROUP ] [ prometheus ]
  *
  * One snapshot of the namespace: the module's counters (VERSION_GET), every
  * group (GROUP_GET dump) and every path (PATH_GET dump), printed as text,
@@ -20,7 +20,7 @@
 #include "print.h"
 
 static const char *const vpnecmp_stats_help[] = {
-	"vpnecmp stats [ group GROUP ] [ --prometheus ]",
+	"vpnecmp stats [ group GROUP ] [ prometheus ]",
 	NULL
 };
 
@@ -605,7 +605,9 @@ static int vpnecmp_stats_main(const struct vpnecmp_cmd *cmd, int argc, char **ar
 				vpnecmp_duparg("group", argv[1 < argc ? 1 : 0]);
 			vpnecmp_next_arg(cmd, &argc, &argv);
 			s.filter = vpnecmp_get_name(argv[0], "group");
-		} else if (!strcmp(argv[0], "--prometheus")) {
+		} else if (!strcmp(argv[0], "prometheus") ||
+			   !strcmp(argv[0], "--prometheus")) {
+			/* "--prometheus": the spelling of 0.1, kept for scripts */
 			prometheus = true;
 		} else if (!strcmp(argv[0], "help")) {
 			vpnecmp_cmd_help(cmd);
@@ -614,7 +616,7 @@ static int vpnecmp_stats_main(const struct vpnecmp_cmd *cmd, int argc, char **ar
 		}
 	}
 	if (prometheus && vpnecmp_opts.json)
-		vpnecmp_usage_error(cmd, "-j and --prometheus exclude each other");
+		vpnecmp_usage_error(cmd, "-j and prometheus exclude each other");
 
 	nl = vpnecmp_nl_open();
 	if (!nl)

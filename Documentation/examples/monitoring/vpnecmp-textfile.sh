@@ -9,7 +9,7 @@
 # vpnecmp's metrics as missing instead of stale.
 dir=${1:-/var/lib/prometheus/node-exporter}
 tmp=$(mktemp "$dir/.vpnecmp.prom.XXXXXX") || exit 1
-if vpnecmp stats --prometheus >"$tmp"; then
+if vpnecmp stats prometheus >"$tmp"; then
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$dir/vpnecmp.prom"
 else
