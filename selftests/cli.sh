@@ -4,7 +4,8 @@
 # The CLI has the habits of the tools an operator already knows (iproute2,
 # wireguard-tools): -h/--help and -V/--version answer with status 0 on
 # stdout; "list" and "ls" are "show", "delete" is "del", with the same
-# output and effect; an unknown option or word still exits 2 quoting it,
+# output and effect; -br prints one line per path with its state, reason,
+# SA count and membership, the same facts as the full view; an unknown option or word still exits 2 quoting it,
 # and a prefix of a keyword is not taken for the keyword.
 #
 # A failure means a script or an operator typing the usual words gets a
@@ -25,7 +26,7 @@ require_cmd ip jq
 require_cli
 require_module
 
-ktap_set_plan 12
+ktap_set_plan 14
 
 vx() { "$VPNECMP" -n "$NS" "$@"; }
 
@@ -103,6 +104,30 @@ for w in list ls; do
 	check_err $? "path $w p2: '$got'"
 done
 log_test "path list and path ls are path show, with a name too"
+
+# -br: one line per path; its words are the full view's facts.
+RET=0
+vx event p2 admin down
+check_err $? "event p2 admin down failed"
+busywait 5000 sh -c "[ \"\$($VPNECMP -n $NS -j path show p2 | jq -r '.[0].state')\" = down ]"
+check_err $? "p2 did not go down: $(vx path show p2)"
+br=$(vx -br path show 2>&1)
+[ "$(wc -l <<<"$br")" = 2 ]
+check_err $? "not one line per path: '$br'"
+for p in p1 p2; do
+	line=$(grep "^$p " <<<"$br")
+	want=$(vx -j path show $p | jq -r '.[0] | "\(.group) \(.state) \(.reason) sas \(.stats.sa_count) member \(if .member then "yes" else "no" end)"')
+	got=$(awk '{print $2, $3, $4, $6, $7, $8, $9}' <<<"$line")
+	[ -n "$line" ] && [ "$got" = "$want" ]
+	check_err $? "$p: brief '$line', full view says '$want'"
+done
+log_test "-br path show: one line per path, the full view's facts"
+
+RET=0
+got=$(vx -br -j path show p2 | jq -c '.[0] | [.name, .state, .member, (.time_in_state_ms | type), (keys | length)]')
+[ "$got" = '["p2","down",false,"number",7]' ]
+check_err $? "-br -j path show p2: $got"
+log_test "-br -j: the brief keys, as JSON"
 
 RET=0
 vx path delete p2

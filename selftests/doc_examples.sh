@@ -328,7 +328,7 @@ troubleshooting_diagnose()
 	[[ $out == *"dev xfrm-az0"* ]] || fail "no device"
 	[[ $out == *"${KEY#0x}"* ]] && fail "diagnose.sh prints the SA keys"
 	out=$(in_cgw sh "$EX/troubleshooting/first-look.sh" 2>&1) || fail "first-look.sh failed: $out"
-	[[ $out == *"path az0 group azure"*"group azure"*"module version"* ]] ||
+	[[ $out == "az0 "*"azure"*"path az0 group azure"*"group azure"*"module version"* ]] ||
 		fail "first-look.sh: $out"
 }
 

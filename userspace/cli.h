@@ -20,6 +20,7 @@ struct vpnecmp_opts {
 	bool json;
 	bool pretty;
 	int stats;		/* -s count */
+	bool brief;		/* -br: one line per object */
 	const char *netns;
 };
 

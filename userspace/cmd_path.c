@@ -315,6 +315,61 @@ static void vpnecmp_print_stats(const struct nlattr *nest)
 	vpnecmp_close_object();
 }
 
+/* "12s", "4m05s", "3h07m", "2d04h": how long a path has been in its state. */
+static void vpnecmp_fmt_since(char *buf, size_t len, uint64_t ms)
+{
+	uint64_t s = ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, len, "%" PRIu64 ".%" PRIu64 "s", s, ms % 1000 / 100);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+}
+
+/*
+ * -br: one line per path, the 2 a.m. view (like "ip -br link"):
+ * NAME GROUP STATE REASON SINCE "sas N" "member yes|no", in fixed columns.  JSON has the
+ * same keys as the full view, restricted to these.
+ */
+static void vpnecmp_path_print_brief(struct nlattr **p)
+{
+	struct nlattr *st[VPNECMP_STATS_A_MAX + 1] = { NULL };
+	uint64_t ms = 0;
+	char since[32];
+
+	if (p[VPNECMP_PATH_A_STATS] &&
+	    vpnecmp_nl_parse(st, VPNECMP_NEST_STATS, p[VPNECMP_PATH_A_STATS]) < 0)
+		memset(st, 0, sizeof(st));
+	if (st[VPNECMP_STATS_A_TIME_IN_STATE_MS])
+		ms = vpnecmp_attr_u64(st[VPNECMP_STATS_A_TIME_IN_STATE_MS]);
+	vpnecmp_fmt_since(since, sizeof(since), ms);
+
+	vpnecmp_open_object(NULL);
+	vpnecmp_print_string(VPNECMP_ANY, "name", "%-15s",
+			     p[VPNECMP_PATH_A_NAME] ? vpnecmp_attr_str(p[VPNECMP_PATH_A_NAME]) : "?");
+	vpnecmp_print_string(VPNECMP_ANY, "group", "%-15s",
+			     p[VPNECMP_PATH_A_GROUP] ? vpnecmp_attr_str(p[VPNECMP_PATH_A_GROUP]) : "?");
+	vpnecmp_print_string(VPNECMP_ANY, "state", "%-5s", p[VPNECMP_PATH_A_STATE] ?
+			     vpnecmp_path_state_name(vpnecmp_attr_u32(p[VPNECMP_PATH_A_STATE])) :
+			     "?");
+	vpnecmp_print_string(VPNECMP_ANY, "reason", "%-9s", p[VPNECMP_PATH_A_REASON] ?
+			     vpnecmp_reason_name(vpnecmp_attr_u32(p[VPNECMP_PATH_A_REASON])) :
+			     "?");
+	vpnecmp_print_string(VPNECMP_TEXT, NULL, "%8s", since);
+	vpnecmp_print_u64(VPNECMP_JSON, "time_in_state_ms", NULL, ms);
+	vpnecmp_print_uint(VPNECMP_ANY, "sa_count", "sas %-3u",
+			   st[VPNECMP_STATS_A_SA_COUNT] ?
+			   vpnecmp_attr_u32(st[VPNECMP_STATS_A_SA_COUNT]) : 0);
+	vpnecmp_print_bool(VPNECMP_ANY, "member", "member %s", p[VPNECMP_PATH_A_MEMBER] &&
+			   vpnecmp_attr_u8(p[VPNECMP_PATH_A_MEMBER]));
+	vpnecmp_print_nl();
+	vpnecmp_close_object();
+}
+
 static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 {
 	struct nlattr *p[VPNECMP_PATH_A_MAX + 1];
@@ -334,6 +389,10 @@ static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 			     strcmp(vpnecmp_attr_str(p[VPNECMP_PATH_A_GROUP]), group_filter)))
 		return 0;
 
+	if (vpnecmp_opts.brief) {
+		vpnecmp_path_print_brief(p);
+		return 0;
+	}
 	vpnecmp_open_object(NULL);
 	vpnecmp_print_attr_str("name", "path %s", p[VPNECMP_PATH_A_NAME]);
 	vpnecmp_print_attr_str("group", "group %s", p[VPNECMP_PATH_A_GROUP]);

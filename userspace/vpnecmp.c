@@ -37,7 +37,7 @@ static const char *const vpnecmp_main_help[] = {
 };
 
 static const char *const vpnecmp_main_where[] = {
-	"OPTIONS := { -j | -p | -s | -n NETNS | -V | -h }",
+	"OPTIONS := { -j | -p | -s | -br | -n NETNS | -V | -h }",
 	"OBJECT := { group | path | event | monitor | stats | daemon | version | help }",
 	NULL
 };
@@ -103,6 +103,8 @@ int main(int argc, char **argv)
 			vpnecmp_opts.pretty = true;
 		} else if (!strcmp(opt, "-s")) {
 			vpnecmp_opts.stats++;
+		} else if (!strcmp(opt, "-br") || !strcmp(opt, "-brief")) {
+			vpnecmp_opts.brief = true;
 		} else if (!strcmp(opt, "-n")) {
 			if (argc < 2) {
 				fprintf(stderr, "Option \"-n\" needs a network namespace name, try \"vpnecmp help\".\n");
