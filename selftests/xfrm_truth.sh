@@ -196,8 +196,9 @@ dualstack()
 	ip -6 -n "$CGW" -batch - <<-EOF || { fail "IPv6 nexthops"; return; }
 	nexthop add id 11 dev t1
 	nexthop add id 12 dev t2
-	nexthop add id 200 group 11/12
 	EOF
+	# A group has no family of its own: not under -6.
+	ip -n "$CGW" nexthop add id 200 group 11/12 || { fail "IPv6 group"; return; }
 	sa_add 1 && sa_add 2 || { fail "SA setup"; return; }
 	vpnecmp_std_paths "" hold-up 200 || { fail "IPv4 path setup"; return; }
 	# shellcheck disable=SC2046
