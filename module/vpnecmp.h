@@ -42,6 +42,12 @@
  * timer, run in a thread there, and RCU readers may sleep on such locks.
  * Nothing takes @sa_lock under a raw spinlock or with interrupts disabled.
  *
+ * Two more take @sa_lock, in process context: the periodic SA
+ * revalidation (a delayed work on a system workqueue, cancelled
+ * synchronously at namespace exit after the namespace is marked dying) and
+ * the netdev notifier (rtnl -> @sa_lock).  Both only look at the tracked
+ * SAs and kick the apply work.
+ *
  * All kernel changes are made by one delayed work item per namespace,
  * running on the module's ordered workqueue: the hook and the handlers only
  * record what happened and kick it.  The namespace's exit handler marks the
