@@ -555,9 +555,11 @@ static void vpnecmp_sa_reval_fn(struct work_struct *work)
 }
 
 /*
- * An ESP-offload device going down or away: xfrm_dev_state_flush() has
- * deleted its SAs without telling any key manager.  Our notifier was
- * registered after the xfrm core's, so that flush is done by now.
+ * An ESP-offload device going down, or any device going away:
+ * xfrm_dev_state_flush() has deleted its offloaded SAs without telling any
+ * key manager (the xfrm core checks the offload feature on DOWN only, as
+ * here).  Our notifier was registered after the xfrm core's, so that flush
+ * is done by now.
  * Context: process, rtnl held.
  */
 static int vpnecmp_netdev_event(struct notifier_block *nb,
@@ -568,7 +570,9 @@ static int vpnecmp_netdev_event(struct notifier_block *nb,
 
 	if (event != NETDEV_DOWN && event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
-	if (!(dev->features & NETIF_F_HW_ESP) || READ_ONCE(vpnecmp_xfrm_closing))
+	if (event == NETDEV_DOWN && !(dev->features & NETIF_F_HW_ESP))
+		return NOTIFY_DONE;
+	if (READ_ONCE(vpnecmp_xfrm_closing))
 		return NOTIFY_DONE;
 	vn = vpnecmp_pernet(dev_net(dev));
 	spin_lock_bh(&vn->sa_lock);
