@@ -15,6 +15,7 @@
 
 #include <linux/version.h>
 #include <net/genetlink.h>
+#include <net/xfrm.h>
 
 /*
  * Listening to the events group needs CAP_NET_ADMIN where the kernel can
@@ -31,5 +32,23 @@
  * workqueue is unbound anyway, and saying so keeps the intent explicit.
  */
 #define VPNECMP_WQ_FLAGS	(WQ_MEM_RECLAIM | WQ_UNBOUND)
+
+/*
+ * SAs know their direction since 6.10 (x->dir, XFRMA_SA_DIR): an SA the
+ * kernel knows to be inbound never counts for a tunnel.  Probed by Kbuild
+ * (XFRM_SA_DIR_IN is an enum constant, invisible to the preprocessor).
+ * Without it (6.1) an inbound SA is recognised by its endpoints only.
+ */
+#ifdef VPNECMP_HAVE_XFRM_SA_DIR
+static inline bool vpnecmp_xfrm_sa_inbound(const struct xfrm_state *x)
+{
+	return x->dir == XFRM_SA_DIR_IN;
+}
+#else
+static inline bool vpnecmp_xfrm_sa_inbound(const struct xfrm_state *x)
+{
+	return false;
+}
+#endif
 
 #endif /* _VPNECMP_COMPAT_H */

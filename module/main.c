@@ -58,6 +58,7 @@ static int __net_init vpnecmp_net_init(struct net *net)
 	spin_lock_init(&vn->sa_lock);
 	hash_init(vn->sa_hash);
 	INIT_DELAYED_WORK(&vn->work, vpnecmp_work_fn);
+	vpnecmp_xfrm_net_init(vn);
 	return vpnecmp_nhgrp_net_init(vn);
 }
 
@@ -72,6 +73,7 @@ static void __net_exit vpnecmp_net_exit(struct net *net)
 	struct vpnecmp_path *path, *ptmp;
 
 	vpnecmp_nhgrp_net_exit(vn);
+	vpnecmp_xfrm_net_exit(vn);
 
 	mutex_lock(&vn->cfg_lock);
 	list_for_each_entry_safe(path, ptmp, &vn->paths, list)
@@ -103,7 +105,9 @@ static int __init vpnecmp_init(void)
 	err = register_pernet_subsys(&vpnecmp_net_ops);
 	if (err)
 		goto err_wq;
-	vpnecmp_xfrm_init();
+	err = vpnecmp_xfrm_init();
+	if (err)
+		goto err_pernet;
 	err = vpnecmp_nl_init();
 	if (err)
 		goto err_xfrm;
@@ -112,6 +116,7 @@ static int __init vpnecmp_init(void)
 
 err_xfrm:
 	vpnecmp_xfrm_exit();
+err_pernet:
 	unregister_pernet_subsys(&vpnecmp_net_ops);
 err_wq:
 	destroy_workqueue(vpnecmp_wq);

@@ -267,7 +267,7 @@ static int vpnecmp_fill_path(struct sk_buff *skb, struct vpnecmp_net *vn,
 
 	spin_lock_bh(&vn->sa_lock);
 	up = path->sig_up;
-	if (!list_empty(&path->sas))
+	if (vpnecmp_path_sa_up(path))
 		up |= BIT(VPNECMP_SIGNAL_SA);
 	up &= path->signals;
 	spin_unlock_bh(&vn->sa_lock);
@@ -740,7 +740,6 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct vpnecmp_group *grp;
 	struct net_device *dev;
 	struct vpnecmp_key key;
-	bool dup;
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
@@ -795,10 +794,20 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto err_unlock;
 	}
+	/*
+	 * Paths of different groups may match the same SAs: one tunnel in an
+	 * IPv4 and an IPv6 group (dual stack).  Each tracks them.
+	 */
 	list_for_each_entry(other, &grp->paths, group_node) {
 		if (other->nhid == path->nhid) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_NHID],
 					    "nexthop already used by another path of the group");
+			err = -EEXIST;
+			goto err_unlock;
+		}
+		if (!memcmp(&other->key, &path->key, sizeof(path->key))) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "another path of the group already matches these SAs (endpoints, mark, if_id)");
 			err = -EEXIST;
 			goto err_unlock;
 		}
@@ -818,16 +827,6 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(extack, tb[VPNECMP_PATH_A_NHID]);
 		goto err_unlock;
 	}
-	spin_lock_bh(&vn->sa_lock);
-	dup = vpnecmp_path_by_key(vn, &path->key);
-	spin_unlock_bh(&vn->sa_lock);
-	if (dup) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "another path already matches these SAs (endpoints, mark, if_id)");
-		err = -EEXIST;
-		goto err_unlock;
-	}
-
 	path->group = grp;
 	list_add_tail(&path->list, &vn->paths);
 	list_add_tail(&path->group_node, &grp->paths);

@@ -140,7 +140,7 @@ static bool vpnecmp_path_eval(struct vpnecmp_net *vn, struct vpnecmp_path *path,
 
 	spin_lock_bh(&vn->sa_lock);
 	up = path->sig_up;
-	if (!list_empty(&path->sas))
+	if (vpnecmp_path_sa_up(path))
 		up |= BIT(VPNECMP_SIGNAL_SA);
 	latch = path->down_latch & path->signals;
 	path->down_latch = 0;

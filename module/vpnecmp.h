@@ -42,6 +42,12 @@
  * timer, run in a thread there, and RCU readers may sleep on such locks.
  * Nothing takes @sa_lock under a raw spinlock or with interrupts disabled.
  *
+ * Two more take @sa_lock, in process context: the periodic SA
+ * revalidation (a delayed work on a system workqueue, cancelled
+ * synchronously at namespace exit after the namespace is marked dying) and
+ * the netdev notifier (rtnl -> @sa_lock).  Both only look at the tracked
+ * SAs and kick the apply work.
+ *
  * All kernel changes are made by one delayed work item per namespace,
  * running on the module's ordered workqueue: the hook and the handlers only
  * record what happened and kick it.  The namespace's exit handler marks the
@@ -97,9 +103,10 @@ struct vpnecmp_group;
  * @signals: enabled signals, VPNECMP_SIGNAL_ADMIN always included
  *	(cfg_lock to change, sa_lock too since the hook reads it)
  * @hold_up_ms: how long all signals must be up before the path is UP
- * @sas: tracked valid outbound SAs (sa_lock)
+ * @sas: tracked outbound SAs (sa_lock); an SA can die or change key
+ *	without an event, so only those still VALID and matching @key count
  * @sig_up: signals reported up by userspace; the SA bit is derived from
- *	@sas (sa_lock)
+ *	@sas by vpnecmp_path_sa_up() (sa_lock)
  * @down_latch: signals that dropped since the work last looked (sa_lock)
  * @flushed: the SA signal was lost by a flush (sa_lock)
  * @cause_ns: when the last signal change was seen (sa_lock)
@@ -236,9 +243,12 @@ struct vpnecmp_counters {
  * @sa_hash: paths by &vpnecmp_key (sa_lock)
  * @dying: the namespace is going away: do not queue the work (sa_lock)
  * @flush_pending: a FLUSHSA was seen; the work prunes dead SAs (sa_lock)
+ * @sa_rescan: the work must walk the SA table: SAs were migrated or
+ *	re-keyed, or one could not be tracked for want of memory (sa_lock)
  * @nh_resync: a nexthop was deleted; the work re-sends every group (sa_lock)
  * @cnt: hook counters (sa_lock)
  * @work: the apply work
+ * @sa_reval: periodic check of the tracked SAs (xfrm.c)
  * @rtnl: kernel NETLINK_ROUTE socket used for the group replaces (work)
  * @seq: sequence number of the last replace (work)
  * @work_runs: runs of the apply work (cfg_lock)
@@ -259,10 +269,12 @@ struct vpnecmp_net {
 	DECLARE_HASHTABLE(sa_hash, VPNECMP_SA_HASH_BITS);
 	bool			dying;
 	bool			flush_pending;
+	bool			sa_rescan;
 	bool			nh_resync;
 	struct vpnecmp_counters	cnt;
 
 	struct delayed_work	work;
+	struct delayed_work	sa_reval;
 	struct socket		*rtnl;
 	u32			seq;
 	u64			work_runs;
@@ -291,8 +303,11 @@ void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
 		       bool all_down);
 
 /* xfrm.c */
-void vpnecmp_xfrm_init(void);
+int vpnecmp_xfrm_init(void);
 void vpnecmp_xfrm_exit(void);
+void vpnecmp_xfrm_net_init(struct vpnecmp_net *vn);
+void vpnecmp_xfrm_net_exit(struct vpnecmp_net *vn);
+bool vpnecmp_path_sa_up(const struct vpnecmp_path *path);
 void vpnecmp_key_from_sa(struct vpnecmp_key *key, const struct xfrm_state *x);
 void vpnecmp_path_hash(struct vpnecmp_net *vn, struct vpnecmp_path *path);
 void vpnecmp_path_unhash(struct vpnecmp_net *vn, struct vpnecmp_path *path);
