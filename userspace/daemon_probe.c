@@ -6,10 +6,33 @@
  * to an echo service) goes to an address on the far side of the tunnel --
  * the cloud's tunnel inside address answers ICMP -- from a socket bound to
  * the tunnel's device, so it takes that tunnel whatever the nexthop group
- * says.  The probe signal drops when nothing came back for interval x
- * multiplier (default 300 ms) and comes back after "up" answers in a row
- * (default 3); the path's hold-up then applies in the module as for any
- * signal.
+ * says.
+ *
+ * Loss is counted on probes, not on the clock: each probe carries a
+ * sequence number and has until the next one is due (one interval after it
+ * left) to be answered.  A probe is judged in order, once its time is up,
+ * and only after the socket has been read: an answer that came while the
+ * daemon was not running (stopped, or its loop busy elsewhere) is in the
+ * socket's buffer and counts.  The probe signal drops after "multiplier"
+ * probes in a row that were sent and not answered, and comes back after "up"
+ * answers in a row; the path's hold-up then applies in the module as for any
+ * signal.  Probes that should have gone out while the daemon was not running
+ * are not sent late in a burst: the schedule starts again from now.  So no
+ * stall of the daemon, however long, changes a signal: it only delays the
+ * verdict.
+ *
+ * A probe the kernel refuses for a reason of the path (device down, no
+ * route: ENETDOWN, EHOSTUNREACH...) counts as sent and lost; one it could not
+ * take for a reason of the daemon (socket buffer full: EAGAIN) is not sent
+ * and counts for nothing.
+ *
+ * The socket is bound to the device's ifindex.  The link feeder
+ * (daemon_link.c) tells vd_probe_link() when a device disappears (the probe
+ * signal drops, "device gone") or comes back with a new ifindex (a new
+ * socket; the signal comes back after "up" answers).
+ *
+ * All sockets are in one epoll set: the main loop polls a single fd however
+ * many paths are probed.  Probes of the same interval are sent together.
  *
  * Cost: 1000 / interval requests and as many replies per path and second:
  * 10 + 10 packets of 84 bytes (ICMP, IPv4) per path at the default, before
@@ -24,12 +47,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemon.h"
 
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX	62
+#endif
+
 #define PROBE_MAGIC	0x76706e65	/* "vpne" */
+/* Probes remembered while waiting for their answer (a power of 2). */
+#define PROBE_WINDOW	16
 
 struct probe_payload {
 	uint32_t magic;
@@ -37,21 +67,34 @@ struct probe_payload {
 	uint64_t sent_ms;
 };
 
+struct probe_slot {
+	uint32_t seq;
+	bool answered;
+	uint64_t due;		/* vd_now_ms(): answered by then, or lost */
+};
+
 struct probe {
 	struct vd_path *path;
-	int fd;
+	int fd;			/* -1 while the device is missing */
+	unsigned int ifindex;	/* what fd is bound to */
 	uint16_t id;		/* ICMP identifier */
 	uint32_t seq;		/* last sent */
-	uint32_t last_ok_seq;	/* last answered */
+	uint32_t judged;	/* every probe up to this one is judged */
+	struct probe_slot win[PROBE_WINDOW];
+	uint32_t lost_in_a_row;
 	uint32_t in_a_row;	/* answers in a row */
 	uint64_t next_send;
-	uint64_t last_rx;	/* or the start: the first detection is a full one */
+	int send_err;		/* last local error of send(), for the log */
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
 	bool up;
-	uint64_t sent, received;
+	uint64_t sent, received, lost, late;
 };
 
 static struct probe *probes;
 static unsigned int nprobes;
+static int probe_epfd = -1;
+static uint64_t probe_next;	/* cached deadline; may be early, never late */
 
 static uint16_t probe_csum(const void *data, size_t len)
 {
@@ -67,11 +110,36 @@ static uint16_t probe_csum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-static int probe_socket(struct probe *pr)
+static socklen_t probe_sockaddr(const struct vd_addr *a, uint16_t port,
+				struct sockaddr_storage *ss)
 {
-	const struct vd_path *p = pr->path;
-	int family = p->probe_dst.family, fd;
-	struct sockaddr_storage ss = { 0 };
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->v4;
+		sin->sin_port = htons(port);
+		return sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->v6;
+		sin6->sin6_port = htons(port);
+		return sizeof(*sin6);
+	}
+}
+
+/*
+ * A socket bound to ifindex.  Not connected: connect() needs a route, which
+ * a device that was just created does not have yet; sendto() looks it up
+ * per probe, and a probe without a route is a probe lost.
+ */
+static int probe_socket(const struct vd_path *p, unsigned int ifindex)
+{
+	int family = p->probe_dst.family, fd, one = (int)ifindex;
+	struct sockaddr_storage ss;
 	socklen_t sl;
 
 	if (p->probe == VD_PROBE_ICMP)
@@ -81,7 +149,8 @@ static int probe_socket(struct probe *pr)
 		fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, p->dev, (socklen_t)strlen(p->dev) + 1))
+	/* by index: a device re-created under the same name is another one */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &one, sizeof(one)))
 		goto err;
 	if (family == AF_INET6 && p->probe == VD_PROBE_ICMP) {
 		struct icmp6_filter f;
@@ -91,41 +160,10 @@ static int probe_socket(struct probe *pr)
 		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
 	}
 	if (p->probe_src.family) {
-		if (family == AF_INET) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-			sin->sin_family = AF_INET;
-			sin->sin_addr = p->probe_src.v4;
-			sl = sizeof(*sin);
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = p->probe_src.v6;
-			sl = sizeof(*sin6);
-		}
+		sl = probe_sockaddr(&p->probe_src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl))
 			goto err;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_addr = p->probe_dst.v4;
-		sin->sin_port = htons(p->probe == VD_PROBE_UDP ? p->probe_port : 0);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = p->probe_dst.v6;
-		sin6->sin6_port = htons(p->probe == VD_PROBE_UDP ? p->probe_port : 0);
-		sl = sizeof(*sin6);
-	}
-	/* raw sockets too: only the far side's answers get through */
-	if (connect(fd, (struct sockaddr *)&ss, sl))
-		goto err;
 	return fd;
 err:
 	{
@@ -136,15 +174,87 @@ err:
 	}
 }
 
+static void probe_set(struct probe *pr, bool up, const char *why)
+{
+	if (pr->up == up && pr->path->sig[VPNECMP_SIGNAL_PROBE] == up)
+		return;
+	pr->up = up;
+	vd_signal(pr->path, VPNECMP_SIGNAL_PROBE, up, why);
+}
+
+/* Forget the probes in flight: they went out on a socket that is gone. */
+static void probe_forget(struct probe *pr)
+{
+	pr->judged = pr->seq;
+	pr->lost_in_a_row = 0;
+	pr->in_a_row = 0;
+}
+
+static void probe_detach(struct probe *pr)
+{
+	if (pr->fd < 0)
+		return;
+	epoll_ctl(probe_epfd, EPOLL_CTL_DEL, pr->fd, NULL);
+	close(pr->fd);
+	pr->fd = -1;
+	pr->ifindex = 0;
+	probe_forget(pr);
+}
+
+/*
+ * (Re)open pr's socket on the device's current ifindex.  Returns 0, 1 if the
+ * device does not exist (the probe waits for it), or a negative errno.
+ */
+static int probe_attach(struct probe *pr, unsigned int ifindex, uint64_t now)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd;
+
+	probe_detach(pr);
+	if (!ifindex)
+		ifindex = if_nametoindex(pr->path->dev);
+	if (!ifindex)
+		return 1;
+	fd = probe_socket(pr->path, ifindex);
+	if (fd == -ENODEV)
+		return 1;
+	if (fd < 0)
+		return fd;
+	ev.data.u32 = (uint32_t)(pr - probes);
+	if (epoll_ctl(probe_epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	pr->fd = fd;
+	pr->ifindex = ifindex;
+	pr->dstlen = probe_sockaddr(&pr->path->probe_dst,
+				    pr->path->probe == VD_PROBE_UDP ? pr->path->probe_port : 0,
+				    &pr->dst);
+	pr->next_send = now;
+	pr->send_err = 0;
+	probe_next = now;
+	return 0;
+}
+
 static void probe_send(struct probe *pr, uint64_t now)
 {
 	struct probe_payload pl = {
 		.magic = htonl(PROBE_MAGIC),
-		.seq = htonl(++pr->seq),
+		.seq = htonl(pr->seq + 1),
 		.sent_ms = now,
 	};
+	uint32_t interval = pr->path->probe_interval;
+	struct probe_slot *s;
 	unsigned char buf[64];
+	ssize_t n;
 	size_t len;
+
+	/* Due again one interval on; after a stall, from now: no burst. */
+	pr->next_send += interval;
+	if (pr->next_send <= now)
+		pr->next_send = now + interval;
 
 	if (pr->path->probe == VD_PROBE_UDP) {
 		memcpy(buf, &pl, sizeof(pl));
@@ -155,7 +265,7 @@ static void probe_send(struct probe *pr, uint64_t now)
 		/* ICMPv6 echo has the same layout; the kernel sums it */
 		h.type = pr->path->probe_dst.family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 		h.un.echo.id = htons(pr->id);
-		h.un.echo.sequence = htons((uint16_t)pr->seq);
+		h.un.echo.sequence = htons((uint16_t)(pr->seq + 1));
 		memcpy(buf, &h, sizeof(h));
 		memcpy(buf + sizeof(h), &pl, sizeof(pl));
 		len = sizeof(h) + sizeof(pl);
@@ -165,27 +275,52 @@ static void probe_send(struct probe *pr, uint64_t now)
 			memcpy(buf + offsetof(struct icmphdr, checksum), &c, 2);
 		}
 	}
-	/* ENOBUFS, EHOSTUNREACH...: the answer won't come, that is the point */
-	if (send(pr->fd, buf, len, 0) == (ssize_t)len)
-		pr->sent++;
-	pr->next_send = now + pr->path->probe_interval;
+	n = sendto(pr->fd, buf, len, 0, (const struct sockaddr *)&pr->dst, pr->dstlen);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		      errno == ENOMEM))
+		return;		/* not sent: our problem, not the path's */
+	/* Sent, or refused for a reason of the path: its answer is awaited. */
+	pr->send_err = n < 0 ? errno : 0;
+	pr->seq++;
+	pr->sent++;
+	/* the window never wraps over a probe not judged yet (probe_timer) */
+	s = &pr->win[pr->seq % PROBE_WINDOW];
+	s->seq = pr->seq;
+	s->answered = false;
+	/* from the moment it left, even if the daemon stopped since "now" */
+	s->due = vd_now_ms() + interval;
 }
 
-static void probe_answer(struct probe *pr, uint32_t seq, uint64_t now)
+static void probe_answer(struct probe *pr, uint32_t seq)
 {
-	struct vd_path *p = pr->path;
-	char why[64];
+	struct probe_slot *s = &pr->win[seq % PROBE_WINDOW];
 
-	if (seq > pr->seq || seq <= pr->last_ok_seq)
-		return;		/* not ours, or late and already superseded */
-	pr->in_a_row = seq == pr->last_ok_seq + 1 ? pr->in_a_row + 1 : 1;
-	pr->last_ok_seq = seq;
-	pr->last_rx = now;
-	pr->received++;
-	if (!pr->up && pr->in_a_row >= p->probe_up) {
-		pr->up = true;
-		snprintf(why, sizeof(why), "%u answers in a row", pr->in_a_row);
-		vd_signal(p, VPNECMP_SIGNAL_PROBE, true, why);
+	if (seq > pr->seq || s->seq != seq || pr->seq - seq >= PROBE_WINDOW)
+		return;		/* not ours */
+	if (seq <= pr->judged) {
+		pr->late++;	/* already counted lost (or a duplicate) */
+		return;
+	}
+	if (!s->answered)
+		pr->received++;
+	s->answered = true;
+}
+
+/* An answer from the probed address (and port, for UDP)? */
+static bool probe_from(const struct probe *pr, const struct sockaddr_storage *from)
+{
+	if (from->ss_family != pr->dst.ss_family)
+		return false;
+	if (from->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)from, *b = (const void *)&pr->dst;
+
+		return a->sin_addr.s_addr == b->sin_addr.s_addr &&
+		       (pr->path->probe != VD_PROBE_UDP || a->sin_port == b->sin_port);
+	} else {
+		const struct sockaddr_in6 *a = (const void *)from, *b = (const void *)&pr->dst;
+
+		return !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) &&
+		       (pr->path->probe != VD_PROBE_UDP || a->sin6_port == b->sin6_port);
 	}
 }
 
@@ -194,13 +329,24 @@ static void probe_read(struct probe *pr)
 	unsigned char buf[1500];
 	ssize_t n;
 
-	while ((n = recv(pr->fd, buf, sizeof(buf), 0)) >= 0 || errno == ECONNREFUSED) {
+	if (pr->fd < 0)
+		return;
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
 		const unsigned char *pl = buf;
 		struct probe_payload v;
 		size_t len;
 
-		if (n < 0)
-			continue;	/* port unreachable: counts as lost */
+		n = recvfrom(pr->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;		/* EAGAIN */
+		}
+		/* only the far side's answers: the socket is not connected */
+		if (!probe_from(pr, &from))
+			continue;
 		len = (size_t)n;
 		if (pr->path->probe == VD_PROBE_ICMP && pr->path->probe_dst.family == AF_INET) {
 			const struct iphdr *ip = (const void *)buf;
@@ -231,119 +377,231 @@ static void probe_read(struct probe *pr)
 		memcpy(&v, pl, sizeof(v));
 		if (ntohl(v.magic) != PROBE_MAGIC)
 			continue;
-		probe_answer(pr, ntohl(v.seq), vd_now_ms());
+		probe_answer(pr, ntohl(v.seq));
 	}
 }
 
-static int probe_open(struct vd_conf *conf)
+/*
+ * Judge the probes whose answer is due by now, in order.  The socket is read
+ * first: what arrived while the daemon was not running counts.
+ */
+static void probe_judge(struct probe *pr, uint64_t now)
 {
-	uint64_t now = vd_now_ms();
+	const struct vd_path *p = pr->path;
+	bool drained = false;
+	char why[96];
 
-	nprobes = 0;
-	for (unsigned int i = 0; i < conf->npaths; i++)
-		nprobes += conf->paths[i].probe != VD_PROBE_NONE;
-	if (!nprobes)
-		return 0;
-	probes = calloc(nprobes, sizeof(*probes));
-	if (!probes)
-		return -ENOMEM;
-	nprobes = 0;
-	for (unsigned int i = 0; i < conf->npaths; i++) {
-		struct vd_path *p = &conf->paths[i];
-		struct probe *pr = &probes[nprobes];
-		char dst[INET6_ADDRSTRLEN];
+	while (pr->judged != pr->seq) {
+		struct probe_slot *s = &pr->win[(pr->judged + 1) % PROBE_WINDOW];
 
-		if (p->probe == VD_PROBE_NONE)
-			continue;
-		pr->path = p;
-		pr->id = (uint16_t)(getpid() * 31 + i);
-		/* no news yet: up, like the module's view of a fresh path */
-		pr->up = p->sig[VPNECMP_SIGNAL_PROBE];
-		pr->last_rx = now;
-		pr->next_send = now;
-		pr->fd = probe_socket(pr);
-		if (pr->fd < 0) {
-			vd_log(3, "probe %s: cannot open a socket on %s: %s", p->name, p->dev,
-			       strerror(-pr->fd));
-			for (unsigned int j = 0; j < nprobes; j++)
-				close(probes[j].fd);
-			free(probes);
-			probes = NULL;
-			nprobes = 0;
-			return pr->fd;
+		if (!s->answered) {
+			if (now < s->due)
+				return;
+			if (!drained) {
+				probe_read(pr);
+				drained = true;
+				continue;
+			}
 		}
-		nprobes++;
-		vd_log(6, "probe %s: %s %s on %s every %u ms, down after %u ms", p->name,
-		       p->probe == VD_PROBE_ICMP ? "icmp" : "udp",
-		       vd_addr_str(&p->probe_dst, dst, sizeof(dst)), p->dev, p->probe_interval,
-		       p->probe_interval * p->probe_multiplier);
+		pr->judged++;
+		if (s->answered) {
+			pr->lost_in_a_row = 0;
+			pr->in_a_row++;
+			if (!pr->up && pr->in_a_row >= p->probe_up) {
+				snprintf(why, sizeof(why), "%u answers in a row", pr->in_a_row);
+				probe_set(pr, true, why);
+			}
+			continue;
+		}
+		pr->lost++;
+		pr->in_a_row = 0;
+		pr->lost_in_a_row++;
+		if (pr->up && pr->lost_in_a_row >= p->probe_multiplier) {
+			snprintf(why, sizeof(why), "no answer to %u probes in a row%s%s",
+				 pr->lost_in_a_row, pr->send_err ? ": " : "",
+				 pr->send_err ? strerror(pr->send_err) : "");
+			probe_set(pr, false, why);
+		}
 	}
-	return 0;
+}
+
+/* When pr needs the timer next: a send, or the next answer due. */
+static uint64_t probe_due(const struct probe *pr)
+{
+	uint64_t d;
+
+	if (pr->fd < 0)
+		return 0;
+	d = pr->next_send;
+	if (pr->judged != pr->seq) {
+		const struct probe_slot *s = &pr->win[(pr->judged + 1) % PROBE_WINDOW];
+
+		if (!s->answered && s->due < d)
+			d = s->due;
+	}
+	return d;
 }
 
 static void probe_close(void)
 {
 	for (unsigned int i = 0; i < nprobes; i++)
-		close(probes[i].fd);
+		if (probes[i].fd >= 0)
+			close(probes[i].fd);
 	free(probes);
 	probes = NULL;
 	nprobes = 0;
+	if (probe_epfd >= 0)
+		close(probe_epfd);
+	probe_epfd = -1;
+	probe_next = 0;
+}
+
+static void probe_no_device(struct probe *pr, const char *what)
+{
+	char why[64];
+
+	snprintf(why, sizeof(why), "device %s %s", pr->path->dev, what);
+	vd_log(4, "probe %s: device %s %s: probe down until it is there", pr->path->name,
+	       pr->path->dev, what);
+	probe_set(pr, false, why);
+}
+
+static int probe_open(struct vd_conf *conf)
+{
+	uint64_t now = vd_now_ms();
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < conf->npaths; i++)
+		n += conf->paths[i].probe != VD_PROBE_NONE;
+	if (!n)
+		return 0;
+	probes = calloc(n, sizeof(*probes));
+	probe_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!probes || probe_epfd < 0) {
+		vd_log(3, "probe: %s", strerror(probes ? errno : ENOMEM));
+		probe_close();
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		struct vd_path *p = &conf->paths[i];
+		struct probe *pr = &probes[nprobes];
+		char dst[INET6_ADDRSTRLEN];
+		int ret;
+
+		if (p->probe == VD_PROBE_NONE)
+			continue;
+		pr->path = p;
+		pr->fd = -1;
+		pr->id = (uint16_t)(getpid() * 31 + i);
+		/* no news yet: as the module sees it (up for a fresh path) */
+		pr->up = p->sig[VPNECMP_SIGNAL_PROBE];
+		nprobes++;
+		ret = probe_attach(pr, 0, now);
+		if (ret < 0) {
+			vd_log(3, "probe %s: cannot open a socket on %s: %s", p->name, p->dev,
+			       strerror(-ret));
+			probe_close();
+			return ret;
+		}
+		vd_log(6, "probe %s: %s %s on %s every %u ms, down after %u unanswered", p->name,
+		       p->probe == VD_PROBE_ICMP ? "icmp" : "udp",
+		       vd_addr_str(&p->probe_dst, dst, sizeof(dst)), p->dev, p->probe_interval,
+		       p->probe_multiplier);
+		if (ret)
+			probe_no_device(pr, "does not exist");
+	}
+	probe_next = now;
+	return 0;
+}
+
+void vd_probe_link(const char *dev, unsigned int ifindex)
+{
+	uint64_t now = vd_now_ms();
+
+	for (unsigned int i = 0; i < nprobes; i++) {
+		struct probe *pr = &probes[i];
+		int ret;
+
+		if (strcmp(pr->path->dev, dev))
+			continue;
+		if (!ifindex) {
+			if (pr->fd < 0)
+				continue;
+			probe_detach(pr);
+			probe_no_device(pr, "is gone");
+			continue;
+		}
+		if (pr->fd >= 0 && pr->ifindex == ifindex)
+			continue;
+		ret = probe_attach(pr, ifindex, now);
+		if (ret < 0) {
+			vd_log(3, "probe %s: cannot open a socket on %s: %s", pr->path->name,
+			       dev, strerror(-ret));
+		} else if (!ret) {
+			vd_log(6, "probe %s: device %s is there (ifindex %u): probing; up after %u answers",
+			       pr->path->name, dev, ifindex, pr->path->probe_up);
+			/* held down until it has answered */
+			if (!pr->up)
+				continue;
+			probe_set(pr, false, "device re-created, no answer yet");
+		}
+	}
 }
 
 static int probe_fds(int *fds, int max)
 {
-	int n = 0;
-
-	for (unsigned int i = 0; i < nprobes && n < max; i++)
-		fds[n++] = probes[i].fd;
-	return n;
+	if (probe_epfd < 0 || max < 1)
+		return 0;
+	fds[0] = probe_epfd;
+	return 1;
 }
 
 static void probe_handle(int fd)
 {
-	for (unsigned int i = 0; i < nprobes; i++)
-		if (probes[i].fd == fd)
-			probe_read(&probes[i]);
-}
+	struct epoll_event ev[256];
+	uint64_t now = vd_now_ms();
+	int n;
 
-static uint64_t probe_detect_at(const struct probe *pr)
-{
-	return pr->last_rx + (uint64_t)pr->path->probe_interval * pr->path->probe_multiplier;
+	/* level-triggered: what is left for later wakes poll() again */
+	n = epoll_wait(fd, ev, 256, 0);
+	for (int i = 0; i < n; i++) {
+		uint32_t k = ev[i].data.u32;
+
+		if (k >= nprobes)
+			continue;
+		probe_read(&probes[k]);
+		/* an answer judged now only moves deadlines later: probe_next holds */
+		probe_judge(&probes[k], now);
+	}
 }
 
 static uint64_t probe_deadline(void)
 {
-	uint64_t next = 0;
-
-	for (unsigned int i = 0; i < nprobes; i++) {
-		const struct probe *pr = &probes[i];
-		uint64_t d = pr->next_send;
-
-		if (pr->up && probe_detect_at(pr) < d)
-			d = probe_detect_at(pr);
-		if (!next || d < next)
-			next = d;
-	}
-	return next;
+	return probe_next;
 }
 
 static void probe_timer(uint64_t now)
 {
+	uint64_t next = 0;
+
 	for (unsigned int i = 0; i < nprobes; i++) {
 		struct probe *pr = &probes[i];
+		uint64_t d;
 
-		if (pr->up && now >= probe_detect_at(pr)) {
-			char why[64];
-
-			pr->up = false;
-			pr->in_a_row = 0;
-			snprintf(why, sizeof(why), "no answer for %llu ms",
-				 (unsigned long long)(now - pr->last_rx));
-			vd_signal(pr->path, VPNECMP_SIGNAL_PROBE, false, why);
-		}
-		if (now >= pr->next_send)
+		if (pr->fd < 0)
+			continue;
+		probe_judge(pr, now);
+		if (now >= pr->next_send) {
+			/* keep the window for the probes not judged yet */
+			if (pr->seq - pr->judged >= PROBE_WINDOW - 1)
+				pr->judged++;
 			probe_send(pr, now);
+		}
+		d = probe_due(pr);
+		if (d && (!next || d < next))
+			next = d;
 	}
+	probe_next = next;
 }
 
 const struct vd_feeder vd_feeder_probe = {
