@@ -38,6 +38,8 @@
  * 10 + 10 packets of 84 bytes (ICMP, IPv4) per path at the default, before
  * ESP.
  */
+/* struct in6_pktinfo */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/icmp6.h>
@@ -56,10 +58,16 @@
 #ifndef SO_BINDTOIFINDEX
 #define SO_BINDTOIFINDEX	62
 #endif
+#ifndef ICMP_FILTER
+#define ICMP_FILTER		1	/* SOL_RAW, <linux/icmp.h> */
+#endif
 
 #define PROBE_MAGIC	0x76706e65	/* "vpne" */
 /* Probes remembered while waiting for their answer (a power of 2). */
 #define PROBE_WINDOW	16
+/* epoll data of the shared ICMP sockets; below: a UDP probe's index */
+#define PROBE_EV_ICMP4	0xfffffff0U
+#define PROBE_EV_ICMP6	0xfffffff1U
 
 struct probe_payload {
 	uint32_t magic;
@@ -75,9 +83,9 @@ struct probe_slot {
 
 struct probe {
 	struct vd_path *path;
-	int fd;			/* -1 while the device is missing */
-	unsigned int ifindex;	/* what fd is bound to */
-	uint16_t id;		/* ICMP identifier */
+	unsigned int ifindex;	/* the device probed through, 0 while missing */
+	int fd;			/* UDP: a socket bound to ifindex; ICMP: -1 */
+	uint16_t id;		/* ICMP identifier, unique in this daemon */
 	uint32_t seq;		/* last sent */
 	uint32_t judged;	/* every probe up to this one is judged */
 	struct probe_slot win[PROBE_WINDOW];
@@ -85,15 +93,17 @@ struct probe {
 	uint32_t in_a_row;	/* answers in a row */
 	uint64_t next_send;
 	int send_err;		/* last local error of send(), for the log */
+	bool up;
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
-	bool up;
 	uint64_t sent, received, lost, late;
 };
 
 static struct probe *probes;
 static unsigned int nprobes;
 static int probe_epfd = -1;
+static int probe_icmp4 = -1, probe_icmp6 = -1;
+static uint16_t probe_id_base;
 static uint64_t probe_next;	/* cached deadline; may be early, never late */
 
 static uint16_t probe_csum(const void *data, size_t len)
@@ -131,47 +141,78 @@ static socklen_t probe_sockaddr(const struct vd_addr *a, uint16_t port,
 	}
 }
 
-/*
- * A socket bound to ifindex.  Not connected: connect() needs a route, which
- * a device that was just created does not have yet; sendto() looks it up
- * per probe, and a probe without a route is a probe lost.
- */
-static int probe_socket(const struct vd_path *p, unsigned int ifindex)
+static int probe_fail(int fd)
 {
-	int family = p->probe_dst.family, fd, one = (int)ifindex;
-	struct sockaddr_storage ss;
-	socklen_t sl;
+	int err = -errno;
 
-	if (p->probe == VD_PROBE_ICMP)
-		fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
-	else
-		fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	close(fd);
+	return err;
+}
+
+/*
+ * The ICMP socket of a family, shared by every ICMP probe: the kernel hands
+ * each ICMP packet to every raw socket of the namespace, so one per path
+ * would cost paths x packets.  It sends through a device per message
+ * (IP_PKTINFO), gets echo replies only, and says on which device each came.
+ * Its buffer holds an answer per path, even if the daemon stops for a while.
+ */
+static int probe_icmp_socket(int family, unsigned int users)
+{
+	int fd, one = 1, sz = (int)(users * 4096 > 262144 ? users * 4096 : 262144);
+
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	if (fd < 0)
 		return -errno;
-	/* by index: a device re-created under the same name is another one */
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &one, sizeof(one)))
-		goto err;
-	if (family == AF_INET6 && p->probe == VD_PROBE_ICMP) {
+	if (family == AF_INET) {
+		uint32_t filter = ~(1U << ICMP_ECHOREPLY);
+
+		if (setsockopt(fd, SOL_RAW, ICMP_FILTER, &filter, sizeof(filter)) ||
+		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)))
+			return probe_fail(fd);
+	} else {
 		struct icmp6_filter f;
 
 		ICMP6_FILTER_SETBLOCKALL(&f);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+		if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
+			return probe_fail(fd);
 	}
+	/* FORCE needs CAP_NET_ADMIN, which the daemon has */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	return fd;
+}
+
+/*
+ * A UDP probe's socket, bound to ifindex.  Not connected: connect() needs a
+ * route, which a device that was just created does not have yet; sendto()
+ * looks it up per probe, and a probe without a route is a probe lost.
+ */
+static int probe_udp_socket(const struct vd_path *p, unsigned int ifindex)
+{
+	int family = p->probe_dst.family, fd, idx = (int)ifindex, one = 1;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* by index: a device re-created under the same name is another one */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)))
+		return probe_fail(fd);
 	if (p->probe_src.family) {
+		/* the address may come with the device, later */
+		if (family == AF_INET)
+			setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
 		sl = probe_sockaddr(&p->probe_src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl))
-			goto err;
+			return probe_fail(fd);
 	}
 	return fd;
-err:
-	{
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
 }
 
 static void probe_set(struct probe *pr, bool up, const char *why)
@@ -182,60 +223,99 @@ static void probe_set(struct probe *pr, bool up, const char *why)
 	vd_signal(pr->path, VPNECMP_SIGNAL_PROBE, up, why);
 }
 
-/* Forget the probes in flight: they went out on a socket that is gone. */
-static void probe_forget(struct probe *pr)
+static void probe_detach(struct probe *pr)
 {
+	if (pr->fd >= 0) {
+		epoll_ctl(probe_epfd, EPOLL_CTL_DEL, pr->fd, NULL);
+		close(pr->fd);
+	}
+	pr->fd = -1;
+	pr->ifindex = 0;
+	/* forget the probes in flight: they left through a device that is gone */
 	pr->judged = pr->seq;
 	pr->lost_in_a_row = 0;
 	pr->in_a_row = 0;
 }
 
-static void probe_detach(struct probe *pr)
-{
-	if (pr->fd < 0)
-		return;
-	epoll_ctl(probe_epfd, EPOLL_CTL_DEL, pr->fd, NULL);
-	close(pr->fd);
-	pr->fd = -1;
-	pr->ifindex = 0;
-	probe_forget(pr);
-}
-
 /*
- * (Re)open pr's socket on the device's current ifindex.  Returns 0, 1 if the
- * device does not exist (the probe waits for it), or a negative errno.
+ * Probe through the device's current ifindex (0: look the name up).
+ * Returns 0, 1 if the device does not exist (the probe waits for it), or a
+ * negative errno.
  */
 static int probe_attach(struct probe *pr, unsigned int ifindex, uint64_t now)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	int fd;
+	const struct vd_path *p = pr->path;
 
 	probe_detach(pr);
 	if (!ifindex)
-		ifindex = if_nametoindex(pr->path->dev);
+		ifindex = if_nametoindex(p->dev);
 	if (!ifindex)
 		return 1;
-	fd = probe_socket(pr->path, ifindex);
-	if (fd == -ENODEV)
-		return 1;
-	if (fd < 0)
-		return fd;
-	ev.data.u32 = (uint32_t)(pr - probes);
-	if (epoll_ctl(probe_epfd, EPOLL_CTL_ADD, fd, &ev)) {
-		int err = -errno;
+	if (p->probe == VD_PROBE_UDP) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)(pr - probes) };
+		int fd = probe_udp_socket(p, ifindex);
 
-		close(fd);
-		return err;
+		if (fd == -ENODEV)
+			return 1;
+		if (fd < 0)
+			return fd;
+		if (epoll_ctl(probe_epfd, EPOLL_CTL_ADD, fd, &ev))
+			return probe_fail(fd);
+		pr->fd = fd;
 	}
-	pr->fd = fd;
 	pr->ifindex = ifindex;
-	pr->dstlen = probe_sockaddr(&pr->path->probe_dst,
-				    pr->path->probe == VD_PROBE_UDP ? pr->path->probe_port : 0,
+	pr->dstlen = probe_sockaddr(&p->probe_dst, p->probe == VD_PROBE_UDP ? p->probe_port : 0,
 				    &pr->dst);
 	pr->next_send = now;
 	pr->send_err = 0;
 	probe_next = now;
 	return 0;
+}
+
+/* One ICMP echo request through pr's device, from its source if set. */
+static ssize_t probe_send_icmp(const struct probe *pr, const void *buf, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = (void *)&pr->dst,
+		.msg_namelen = pr->dstlen,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = c.buf,
+	};
+	const struct vd_path *p = pr->path;
+	struct cmsghdr *cm;
+
+	memset(&c, 0, sizeof(c));
+	if (p->probe_dst.family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_ifindex = (int)pr->ifindex };
+
+		if (p->probe_src.family)
+			pi.ipi_spec_dst = p->probe_src.v4;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		return sendmsg(probe_icmp4, &mh, 0);
+	} else {
+		struct in6_pktinfo pi = { .ipi6_ifindex = pr->ifindex };
+
+		if (p->probe_src.family)
+			pi.ipi6_addr = p->probe_src.v6;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		return sendmsg(probe_icmp6, &mh, 0);
+	}
 }
 
 static void probe_send(struct probe *pr, uint64_t now)
@@ -259,6 +339,7 @@ static void probe_send(struct probe *pr, uint64_t now)
 	if (pr->path->probe == VD_PROBE_UDP) {
 		memcpy(buf, &pl, sizeof(pl));
 		len = sizeof(pl);
+		n = sendto(pr->fd, buf, len, 0, (const struct sockaddr *)&pr->dst, pr->dstlen);
 	} else {
 		struct icmphdr h = { 0 };
 
@@ -274,8 +355,8 @@ static void probe_send(struct probe *pr, uint64_t now)
 
 			memcpy(buf + offsetof(struct icmphdr, checksum), &c, 2);
 		}
+		n = probe_send_icmp(pr, buf, len);
 	}
-	n = sendto(pr->fd, buf, len, 0, (const struct sockaddr *)&pr->dst, pr->dstlen);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
 		      errno == ENOMEM))
 		return;		/* not sent: our problem, not the path's */
@@ -324,31 +405,95 @@ static bool probe_from(const struct probe *pr, const struct sockaddr_storage *fr
 	}
 }
 
-static void probe_read(struct probe *pr)
+static bool probe_payload(const unsigned char *pl, size_t len, uint32_t *seq)
+{
+	struct probe_payload v;
+
+	if (len < sizeof(v))
+		return false;
+	memcpy(&v, pl, sizeof(v));
+	if (ntohl(v.magic) != PROBE_MAGIC)
+		return false;
+	*seq = ntohl(v.seq);
+	return true;
+}
+
+/* A UDP probe's answers. */
+static void probe_read_udp(struct probe *pr)
 {
 	unsigned char buf[1500];
-	ssize_t n;
 
-	if (pr->fd < 0)
-		return;
 	for (;;) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
-		const unsigned char *pl = buf;
-		struct probe_payload v;
-		size_t len;
+		uint32_t seq;
+		ssize_t n;
 
 		n = recvfrom(pr->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0) {
+			if (errno == EINTR || errno == ECONNREFUSED)
+				continue;
+			return;		/* EAGAIN */
+		}
+		/* only the far side's answers: the socket is not connected */
+		if (probe_from(pr, &from) && probe_payload(buf, (size_t)n, &seq))
+			probe_answer(pr, seq);
+	}
+}
+
+/*
+ * Every echo reply waiting on a shared ICMP socket, to the probe whose
+ * identifier it carries, if it came from that probe's address through that
+ * probe's device.
+ */
+static void probe_read_icmp(int fd, int family)
+{
+	unsigned char buf[1500];
+
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			struct cmsghdr align;
+		} c;
+		struct sockaddr_storage from;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = c.buf,
+			.msg_controllen = sizeof(c.buf),
+		};
+		const unsigned char *pl = buf;
+		unsigned int ifindex = 0;
+		struct probe *pr;
+		uint16_t id, k;
+		uint32_t seq;
+		size_t len;
+		ssize_t n;
+
+		n = recvmsg(fd, &mh, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return;		/* EAGAIN */
 		}
-		/* only the far side's answers: the socket is not connected */
-		if (!probe_from(pr, &from))
-			continue;
 		len = (size_t)n;
-		if (pr->path->probe == VD_PROBE_ICMP && pr->path->probe_dst.family == AF_INET) {
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				ifindex = (unsigned int)pi.ipi_ifindex;
+			} else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+				struct in6_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+				ifindex = pi.ipi6_ifindex;
+			}
+		}
+		if (family == AF_INET) {
 			const struct iphdr *ip = (const void *)buf;
 			const struct icmphdr *h;
 			size_t hl;
@@ -356,29 +501,43 @@ static void probe_read(struct probe *pr)
 			if (len < sizeof(*ip))
 				continue;
 			hl = (size_t)ip->ihl * 4;
-			if (len < hl + sizeof(*h) + sizeof(v))
+			if (len < hl + sizeof(*h))
 				continue;
 			h = (const void *)(buf + hl);
-			if (h->type != ICMP_ECHOREPLY || ntohs(h->un.echo.id) != pr->id)
+			if (h->type != ICMP_ECHOREPLY)
 				continue;
+			id = ntohs(h->un.echo.id);
 			pl = buf + hl + sizeof(*h);
 			len -= hl + sizeof(*h);
-		} else if (pr->path->probe == VD_PROBE_ICMP) {
+		} else {
 			const struct icmp6_hdr *h = (const void *)buf;
 
-			if (len < sizeof(*h) + sizeof(v) || h->icmp6_type != ICMP6_ECHO_REPLY ||
-			    ntohs(h->icmp6_id) != pr->id)
+			if (len < sizeof(*h) || h->icmp6_type != ICMP6_ECHO_REPLY)
 				continue;
+			id = ntohs(h->icmp6_id);
 			pl = buf + sizeof(*h);
 			len -= sizeof(*h);
 		}
-		if (len < sizeof(v))
+		k = (uint16_t)(id - probe_id_base);
+		if (k >= nprobes)
 			continue;
-		memcpy(&v, pl, sizeof(v));
-		if (ntohl(v.magic) != PROBE_MAGIC)
+		pr = &probes[k];
+		if (pr->path->probe != VD_PROBE_ICMP || !pr->ifindex || pr->ifindex != ifindex ||
+		    !probe_from(pr, &from) || !probe_payload(pl, len, &seq))
 			continue;
-		probe_answer(pr, ntohl(v.seq));
+		probe_answer(pr, seq);
 	}
+}
+
+/* Read what is waiting for pr. */
+static void probe_read(struct probe *pr)
+{
+	if (pr->path->probe == VD_PROBE_UDP)
+		probe_read_udp(pr);
+	else if (pr->path->probe_dst.family == AF_INET)
+		probe_read_icmp(probe_icmp4, AF_INET);
+	else
+		probe_read_icmp(probe_icmp6, AF_INET6);
 }
 
 /*
@@ -430,7 +589,7 @@ static uint64_t probe_due(const struct probe *pr)
 {
 	uint64_t d;
 
-	if (pr->fd < 0)
+	if (!pr->ifindex)
 		return 0;
 	d = pr->next_send;
 	if (pr->judged != pr->seq) {
@@ -450,8 +609,14 @@ static void probe_close(void)
 	free(probes);
 	probes = NULL;
 	nprobes = 0;
+	if (probe_icmp4 >= 0)
+		close(probe_icmp4);
+	if (probe_icmp6 >= 0)
+		close(probe_icmp6);
 	if (probe_epfd >= 0)
 		close(probe_epfd);
+	probe_icmp4 = -1;
+	probe_icmp6 = -1;
 	probe_epfd = -1;
 	probe_next = 0;
 }
@@ -466,13 +631,40 @@ static void probe_no_device(struct probe *pr, const char *what)
 	probe_set(pr, false, why);
 }
 
+/* The shared ICMP socket of family, if some probe needs it. */
+static int probe_open_icmp(int family, unsigned int users, int *fd, uint32_t ev_data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = ev_data };
+
+	if (!users)
+		return 0;
+	*fd = probe_icmp_socket(family, users);
+	if (*fd < 0) {
+		int err = *fd;
+
+		*fd = -1;
+		vd_log(3, "probe: cannot open an ICMP%s socket: %s", family == AF_INET ? "" : "v6",
+		       strerror(-err));
+		return err;
+	}
+	if (epoll_ctl(probe_epfd, EPOLL_CTL_ADD, *fd, &ev))
+		return -errno;
+	return 0;
+}
+
 static int probe_open(struct vd_conf *conf)
 {
+	unsigned int n = 0, icmp4 = 0, icmp6 = 0;
 	uint64_t now = vd_now_ms();
-	unsigned int n = 0;
+	int ret;
 
-	for (unsigned int i = 0; i < conf->npaths; i++)
-		n += conf->paths[i].probe != VD_PROBE_NONE;
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		const struct vd_path *p = &conf->paths[i];
+
+		n += p->probe != VD_PROBE_NONE;
+		icmp4 += p->probe == VD_PROBE_ICMP && p->probe_dst.family == AF_INET;
+		icmp6 += p->probe == VD_PROBE_ICMP && p->probe_dst.family == AF_INET6;
+	}
 	if (!n)
 		return 0;
 	probes = calloc(n, sizeof(*probes));
@@ -482,17 +674,25 @@ static int probe_open(struct vd_conf *conf)
 		probe_close();
 		return -ENOMEM;
 	}
+	ret = probe_open_icmp(AF_INET, icmp4, &probe_icmp4, PROBE_EV_ICMP4);
+	if (!ret)
+		ret = probe_open_icmp(AF_INET6, icmp6, &probe_icmp6, PROBE_EV_ICMP6);
+	if (ret) {
+		probe_close();
+		return ret;
+	}
+	/* identifiers probe_id_base + index: another daemon's are others */
+	probe_id_base = (uint16_t)(getpid() * 1009);
 	for (unsigned int i = 0; i < conf->npaths; i++) {
 		struct vd_path *p = &conf->paths[i];
 		struct probe *pr = &probes[nprobes];
 		char dst[INET6_ADDRSTRLEN];
-		int ret;
 
 		if (p->probe == VD_PROBE_NONE)
 			continue;
 		pr->path = p;
 		pr->fd = -1;
-		pr->id = (uint16_t)(getpid() * 31 + i);
+		pr->id = (uint16_t)(probe_id_base + nprobes);
 		/* no news yet: as the module sees it (up for a fresh path) */
 		pr->up = p->sig[VPNECMP_SIGNAL_PROBE];
 		nprobes++;
@@ -525,13 +725,13 @@ void vd_probe_link(const char *dev, unsigned int ifindex)
 		if (strcmp(pr->path->dev, dev))
 			continue;
 		if (!ifindex) {
-			if (pr->fd < 0)
+			if (!pr->ifindex)
 				continue;
 			probe_detach(pr);
 			probe_no_device(pr, "is gone");
 			continue;
 		}
-		if (pr->fd >= 0 && pr->ifindex == ifindex)
+		if (pr->ifindex == ifindex)
 			continue;
 		ret = probe_attach(pr, ifindex, now);
 		if (ret < 0) {
@@ -541,9 +741,8 @@ void vd_probe_link(const char *dev, unsigned int ifindex)
 			vd_log(6, "probe %s: device %s is there (ifindex %u): probing; up after %u answers",
 			       pr->path->name, dev, ifindex, pr->path->probe_up);
 			/* held down until it has answered */
-			if (!pr->up)
-				continue;
-			probe_set(pr, false, "device re-created, no answer yet");
+			if (pr->up)
+				probe_set(pr, false, "device re-created, no answer yet");
 		}
 	}
 }
@@ -567,11 +766,15 @@ static void probe_handle(int fd)
 	for (int i = 0; i < n; i++) {
 		uint32_t k = ev[i].data.u32;
 
-		if (k >= nprobes)
-			continue;
-		probe_read(&probes[k]);
-		/* an answer judged now only moves deadlines later: probe_next holds */
-		probe_judge(&probes[k], now);
+		if (k == PROBE_EV_ICMP4) {
+			probe_read_icmp(probe_icmp4, AF_INET);
+		} else if (k == PROBE_EV_ICMP6) {
+			probe_read_icmp(probe_icmp6, AF_INET6);
+		} else if (k < nprobes) {
+			probe_read_udp(&probes[k]);
+			/* an answer judged now only moves deadlines later */
+			probe_judge(&probes[k], now);
+		}
 	}
 }
 
@@ -588,7 +791,7 @@ static void probe_timer(uint64_t now)
 		struct probe *pr = &probes[i];
 		uint64_t d;
 
-		if (pr->fd < 0)
+		if (!pr->ifindex)
 			continue;
 		probe_judge(pr, now);
 		if (now >= pr->next_send) {
