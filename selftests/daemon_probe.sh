@@ -121,6 +121,15 @@ many_setup()
 			echo "link add p$i netns $CGW type veth peer name r$i netns $RESP"
 		done
 	} | ip -batch - || return 1
+	# the far ends first: a nexthop needs the carrier
+	{
+		echo "link set lo up"
+		for i in $(seq 1 "$n"); do
+			a=$((i / 64)); b=$((i % 64 * 4))
+			echo "addr add 10.$((64 + a)).0.$((b + 2))/30 dev r$i"
+			echo "link set r$i up"
+		done
+	} | ip -n "$RESP" -batch - || return 1
 	{
 		for i in $(seq 1 "$n"); do
 			a=$((i / 64)); b=$((i % 64 * 4))
@@ -130,14 +139,6 @@ many_setup()
 		done
 		printf 'nexthop add id 2000 group %s\n' "$(seq -s / 10001 $((10000 + n)))"
 	} | ip -n "$CGW" -batch - || return 1
-	{
-		echo "link set lo up"
-		for i in $(seq 1 "$n"); do
-			a=$((i / 64)); b=$((i % 64 * 4))
-			echo "addr add 10.$((64 + a)).0.$((b + 2))/30 dev r$i"
-			echo "link set r$i up"
-		done
-	} | ip -n "$RESP" -batch - || return 1
 }
 
 # many_conf FILE N INTERVAL MULT: group m, paths pN probed through pN
