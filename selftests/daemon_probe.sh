@@ -12,7 +12,7 @@
 #                    probe down (a socket bound to the old device) and its
 #                    path pulled until someone sends SIGHUP.
 #
-# timeout: 300
+# timeout: 420
 
 ALL_TESTS="
 	probe_stall

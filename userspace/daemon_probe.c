@@ -376,9 +376,10 @@ static void probe_answer(struct probe *pr, uint32_t seq)
 {
 	struct probe_slot *s = &pr->win[seq % PROBE_WINDOW];
 
-	if (seq > pr->seq || s->seq != seq || pr->seq - seq >= PROBE_WINDOW)
-		return;		/* not ours */
-	if (seq <= pr->judged) {
+	/* serial arithmetic: 2^32 probes are 497 days at 10 ms */
+	if (pr->seq - seq >= PROBE_WINDOW || s->seq != seq)
+		return;		/* not ours, or too old */
+	if ((int32_t)(seq - pr->judged) <= 0) {
 		pr->late++;	/* already counted lost (or a duplicate) */
 		return;
 	}
