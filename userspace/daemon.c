@@ -332,6 +332,8 @@ static int vd_pollset_fill(struct vd_pollset *ps, int sfd, struct vpnecmp_ctrl *
 	while (ps->cap < 3)
 		if (vd_pollset_grow(ps))
 			return -ENOMEM;
+	/* ours, not a feeder's: owner NULL */
+	ps->owner[0] = ps->owner[1] = ps->owner[2] = NULL;
 	ps->pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	ps->pfd[n++] = (struct pollfd){ .fd = vpnecmp_ctrl_fd(ctrl), .events = POLLIN };
 	if (vd_ev)
@@ -417,7 +419,9 @@ static int vd_loop(const char *file, int sfd, struct vpnecmp_ctrl *ctrl)
 					vd_module_gone();
 				continue;
 			}
-			ps.owner[i]->handle(pfd[i].fd);
+			/* the module's socket, closed by a module unload just above */
+			if (ps.owner[i])
+				ps.owner[i]->handle(pfd[i].fd);
 		}
 		now = vd_now_ms();
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++) {

@@ -61,19 +61,21 @@ trap cleanup EXIT
 # detect_run INTERVAL: PROBE_TRIALS faults on t1's far end, one result line
 detect_run()
 {
-	local iv=$1 conf=$TMPDIR_T/detect.conf mon=$TMPDIR_T/mon-$1.json out
+	local iv=$1 conf=$TMPDIR_T/detect.conf out
 
 	DAEMON_LOG=$TMPDIR_T/daemon-$iv.log
 	DAEMON_HOLD=0 daemon_conf "$conf" "probe t1 icmp 203.0.113.2 interval $iv multiplier 3"
 	daemon_start "$conf" || return 1
 	wait_members "1 2" || return 1
-	start_monitor "$mon" path
-	out=$(ip netns exec "$AWS" python3 - "$mon" "$PROBE_TRIALS" "$iv" <<-'EOF'
-	import json, random, sys, time
-	mon, trials, iv = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+	out=$(ip netns exec "$AWS" python3 - "$VPNECMP" "$CGW" "$PROBE_TRIALS" "$iv" <<-'EOF'
+	import json, os, random, select, subprocess, sys, time
+	cli, cgw, trials, iv = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 	ctl = "/proc/sys/net/ipv4/icmp_echo_ignore_all"
-	f = open(mon)
-	part = ""
+	# blocking reads of the monitor's events: no polling loop competing
+	# with the daemon for the CPU
+	mon = subprocess.Popen([cli, "-n", cgw, "-j", "monitor", "path"],
+	                       stdout=subprocess.PIPE, bufsize=0)
+	time.sleep(0.5)
 	false_downs = 0
 
 	def clock():
@@ -83,22 +85,34 @@ detect_run()
 	    with open(ctl, "w") as c:
 	        c.write(v)
 
+	fd = mon.stdout.fileno()
+	pending, buf = [], b""
+
+	def event(end):
+	    """The next event, or None at time.monotonic() end."""
+	    global buf
+	    while not pending:
+	        left = end - time.monotonic()
+	        if left <= 0 or not select.select([fd], [], [], left)[0]:
+	            return None
+	        chunk = os.read(fd, 65536)
+	        if not chunk:
+	            return None
+	        buf += chunk
+	        *done, buf = buf.split(b"\n")
+	        pending.extend(done)
+	    try:
+	        return json.loads(pending.pop(0))
+	    except ValueError:
+	        return {}
+
 	def wait(state, after, fault_at=None, timeout=10.0):
-	    global part, false_downs
+	    global false_downs
 	    end = time.monotonic() + timeout
-	    while time.monotonic() < end:
-	        line = f.readline()
-	        if not line:
-	            time.sleep(0.002)
-	            continue
-	        part += line
-	        if not part.endswith("\n"):
-	            continue
-	        line, part = part, ""
-	        try:
-	            e = json.loads(line)
-	        except ValueError:
-	            continue
+	    while True:
+	        e = event(end)
+	        if e is None:
+	            return None
 	        if e.get("event") != "path" or e.get("path") != "t1":
 	            continue
 	        ts = e.get("timestamp_ns", 0)
@@ -106,7 +120,6 @@ detect_run()
 	            false_downs += 1
 	        if e.get("new_state") == state and ts >= after:
 	            return ts
-	    return None
 
 	res, missed = [], 0
 	for i in range(trials):
@@ -132,9 +145,9 @@ detect_run()
 	          % (len(res), trials, missed, pct(50), pct(90), pct(99), res[0], res[-1], false_downs))
 	else:
 	    print("n=0 trials=%d missed=%d false_downs=%d" % (trials, missed, false_downs))
+	mon.terminate()
 	EOF
 	)
-	stop_monitor
 	daemon_stop
 	result probe.txt "detect-${iv}ms interval_ms=$iv multiplier=3 $out"
 }
@@ -145,8 +158,11 @@ cpu_setup()
 {
 	local n=$1 i a b g
 
-	RESP=vx-resp-$$
-	ip netns add "$RESP" || return 1
+	# namespaces of their own: no tunnel topology needed here
+	CGW=vx-pcgw-$$
+	RESP=vx-presp-$$
+	ip netns add "$CGW" && ip netns add "$RESP" || return 1
+	ip -n "$CGW" link set lo up || return 1
 	# 2 x 1000 neighbours, more than the kernel's default table
 	NEIGH_SAVED="$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh1) $(cat /proc/sys/net/ipv4/neigh/default/gc_thresh2) $(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3)"
 	echo 4096 > /proc/sys/net/ipv4/neigh/default/gc_thresh1
@@ -245,7 +261,7 @@ topo_cleanup
 # ------------------------------------------------------------------ cpu
 max=0
 for n in $PROBE_CPU_PATHS; do [ "$n" -gt "$max" ] && max=$n; done
-if topo_setup && cpu_setup "$max"; then
+if cpu_setup "$max"; then
 	RET=0
 	for n in $PROBE_CPU_PATHS; do
 		for iv in 100 10; do
