@@ -32,11 +32,15 @@
 #include "daemon.h"
 
 #define LINK_RETRY_MS	1000
+/* a path the module refuses is retried less and less often, up to this */
+#define LINK_RETRY_MAX_MS	30000
 
 struct link_path {
 	unsigned int ifindex;	/* the device of the path's name now, 0: none */
 	bool pending;		/* to be applied to the module on ifindex */
 	bool told;		/* "waiting for the nexthop" logged */
+	uint32_t backoff;	/* ms, after a refusal */
+	uint64_t next_try;
 };
 
 static struct vd_conf *link_conf;
@@ -89,6 +93,8 @@ static void link_set(unsigned int i, unsigned int ifindex)
 		return;
 	l->ifindex = ifindex;
 	l->told = false;
+	l->backoff = 0;
+	l->next_try = 0;
 	vd_probe_link(p->dev, ifindex);
 	if (!ifindex) {
 		l->pending = false;
@@ -115,10 +121,13 @@ static void link_msg(const struct nlmsghdr *nh)
 	int len;
 
 	if (nh->nlmsg_type == RTM_NEWNEXTHOP) {
-		/* maybe the nexthop a pending path waits for */
-		for (unsigned int i = 0; i < link_conf->npaths; i++)
-			if (links[i].pending)
+		/* maybe the nexthop a pending path waits for: try it now */
+		for (unsigned int i = 0; i < link_conf->npaths; i++) {
+			if (links[i].pending && !links[i].backoff) {
+				links[i].next_try = 0;
 				link_retry = vd_now_ms();
+			}
+		}
 		return;
 	}
 	if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
@@ -230,8 +239,6 @@ static uint64_t link_deadline(void)
 
 static void link_timer(uint64_t now)
 {
-	bool left = false;
-
 	link_retry = 0;
 	for (unsigned int i = 0; i < link_conf->npaths; i++) {
 		struct vd_path *p = &link_conf->paths[i];
@@ -240,25 +247,33 @@ static void link_timer(uint64_t now)
 
 		if (!l->pending)
 			continue;
+		if (l->next_try > now) {
+			if (!link_retry || l->next_try < link_retry)
+				link_retry = l->next_try;
+			continue;
+		}
 		ret = vd_reapply_path(p);
+		if (!ret) {
+			/* done, or no module: it gets the whole file when it comes */
+			l->pending = false;
+			continue;
+		}
 		if (ret == -EAGAIN) {
 			if (!l->told)
 				vd_log(4, "path %s: waiting for nexthop %u over %s (ifindex %u)",
 				       p->name, p->nhid, p->dev, l->ifindex);
 			l->told = true;
-			left = true;
-			continue;
+			l->next_try = now + LINK_RETRY_MS;
+		} else {
+			/* refused (logged): again later, less and less often */
+			l->backoff = l->backoff ? l->backoff * 2 : LINK_RETRY_MS;
+			if (l->backoff > LINK_RETRY_MAX_MS)
+				l->backoff = LINK_RETRY_MAX_MS;
+			l->next_try = now + l->backoff;
 		}
-		if (ret < 0) {
-			/* logged; try again */
-			left = true;
-			continue;
-		}
-		/* done, or the module is not there: it gets the whole file then */
-		l->pending = false;
+		if (!link_retry || l->next_try < link_retry)
+			link_retry = l->next_try;
 	}
-	if (left)
-		link_retry = now + LINK_RETRY_MS;
 }
 
 const struct vd_feeder vd_feeder_link = {

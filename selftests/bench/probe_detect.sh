@@ -168,9 +168,10 @@ cpu_setup()
 	echo 4096 > /proc/sys/net/ipv4/neigh/default/gc_thresh1
 	echo 8192 > /proc/sys/net/ipv4/neigh/default/gc_thresh2
 	echo 16384 > /proc/sys/net/ipv4/neigh/default/gc_thresh3
+	# ip -batch keeps a descriptor per "netns NAME" it reads: 2 per line
 	for ((i = 1; i <= n; i++)); do
 		echo "link add p$i netns $CGW type veth peer name r$i netns $RESP"
-	done | ip -batch - || return 1
+	done | (ulimit -n $((4 * n + 256)) && ip -batch -) || return 1
 	{
 		echo "link set lo up"
 		for ((i = 1; i <= n; i++)); do
