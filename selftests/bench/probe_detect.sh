@@ -153,7 +153,7 @@ detect_run()
 }
 
 # cpu_setup N: N veth links CGW pI -- RESP rI, nexthop 10000+I over pI,
-# groups m0.. of 250 paths each (nexthop 2000+G).
+# groups m0.. of 100 paths each (nexthop 2000+G).
 cpu_setup()
 {
 	local n=$1 i a b g
@@ -187,8 +187,8 @@ cpu_setup()
 			echo "link set p$i up"
 			echo "nexthop add id $((10000 + i)) dev p$i"
 		done
-		for ((g = 0; g * 250 < n; g++)); do
-			a=$((g * 250 + 1)); b=$((g * 250 + 250 < n ? g * 250 + 250 : n))
+		for ((g = 0; g * 100 < n; g++)); do
+			a=$((g * 100 + 1)); b=$((g * 100 + 100 < n ? g * 100 + 100 : n))
 			printf 'nexthop add id %d group %s\n' $((2000 + g)) \
 				"$(seq -s / $((10000 + a)) $((10000 + b)))"
 		done
@@ -201,12 +201,12 @@ cpu_conf()
 	local f=$1 n=$2 iv=$3 i a b g
 
 	{
-		for ((g = 0; g * 250 < n; g++)); do
+		for ((g = 0; g * 100 < n; g++)); do
 			echo "group m$g nhid $((2000 + g)) hold-up 0"
 		done
 		for ((i = 1; i <= n; i++)); do
 			a=$((i / 64)); b=$((i % 64 * 4))
-			echo "path p$i group m$(((i - 1) / 250)) dev p$i nhid $((10000 + i)) local 192.0.2.1 remote 198.18.$a.$((i % 64 + 1)) mark $((100 + i)) signals probe"
+			echo "path p$i group m$(((i - 1) / 100)) dev p$i nhid $((10000 + i)) local 192.0.2.1 remote 198.18.$a.$((i % 64 + 1)) mark $((100 + i)) signals probe"
 			echo "probe p$i icmp 10.$((64 + a)).0.$((b + 2)) interval $iv multiplier 3"
 		done
 	} > "$f"
