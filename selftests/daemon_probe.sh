@@ -166,8 +166,8 @@ probe_64_paths()
 {
 	local conf=$TMPDIR_T/vpnecmp.conf n=64 victim=40 before after
 
-	many_setup $n || { fail "responder setup"; return; }
-	many_conf "$conf" $n 100 3
+	many_setup "$n" || { fail "responder setup"; return; }
+	many_conf "$conf" "$n" 100 3
 	daemon_start "$conf" || { fail "start"; return; }
 	# Every probe is read: all 64 paths up, through their probes.
 	busywait 30000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show | jq '[.[] | select(.group == \"m\" and .state == \"up\")] | length')\" = $n ]" ||
