@@ -4,9 +4,9 @@
  *
  * Every interval (default 100 ms) one ICMP echo request (or one UDP datagram
  * to an echo service) goes to an address on the far side of the tunnel --
- * the cloud's tunnel inside address answers ICMP -- from a socket bound to
- * the tunnel's device, so it takes that tunnel whatever the nexthop group
- * says.
+ * the cloud's tunnel inside address answers ICMP -- sent through the
+ * tunnel's device, so it takes that tunnel whatever the nexthop group says;
+ * only answers that come back through that device count.
  *
  * Loss is counted on probes, not on the clock: each probe carries a
  * sequence number and has until the next one is due (one interval after it
@@ -26,10 +26,12 @@
  * take for a reason of the daemon (socket buffer full: EAGAIN) is not sent
  * and counts for nothing.
  *
- * The socket is bound to the device's ifindex.  The link feeder
- * (daemon_link.c) tells vd_probe_link() when a device disappears (the probe
- * signal drops, "device gone") or comes back with a new ifindex (a new
- * socket; the signal comes back after "up" answers).
+ * A probe holds its device's ifindex: ICMP probes share one raw socket per
+ * family and name the device per message (IP_PKTINFO), a UDP probe has a
+ * socket bound to it.  The link feeder (daemon_link.c) tells
+ * vd_probe_link() when a device disappears (the probe signal drops, "device
+ * gone") or comes back with a new ifindex (probing through it again; the
+ * signal comes back after "up" answers).
  *
  * All sockets are in one epoll set: the main loop polls a single fd however
  * many paths are probed.  Probes of the same interval are sent together.
