@@ -37,10 +37,10 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_vici,
 	&vd_feeder_bgp,
 	&vd_feeder_probe,
+	&vd_feeder_link,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
-#define VD_MAX_FDS	64
 
 static struct vd_conf vd_conf;
 static struct vpnecmp_nl *vd_ev;	/* module events, NULL while unloaded */
@@ -97,21 +97,50 @@ void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const 
 		       vpnecmp_signal_name(signal));
 }
 
-/* After the module (re)appears or the file is applied: our view, whole. */
-static void vd_push_signals(void)
+/* Our view of one path, whole. */
+static void vd_push_path(const struct vd_path *p)
 {
 	static const enum vpnecmp_signal ours[] = {
 		VPNECMP_SIGNAL_DPD, VPNECMP_SIGNAL_BGP, VPNECMP_SIGNAL_PROBE,
 	};
 
-	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
-		struct vd_path *p = &vd_conf.paths[i];
+	for (unsigned int s = 0; s < 3; s++)
+		if ((p->signals & (1U << ours[s])) && vd_send_signal(p, ours[s], p->sig[ours[s]]))
+			vd_log(3, "path %s: could not send the %s signal", p->name,
+			       vpnecmp_signal_name(ours[s]));
+}
 
-		for (unsigned int s = 0; s < 3; s++)
-			if ((p->signals & (1U << ours[s])) && vd_send_signal(p, ours[s], p->sig[ours[s]]))
-				vd_log(3, "path %s: could not send the %s signal", p->name,
-				       vpnecmp_signal_name(ours[s]));
+/* After the module (re)appears or the file is applied: our view, whole. */
+static void vd_push_signals(void)
+{
+	for (unsigned int i = 0; i < vd_conf.npaths; i++)
+		vd_push_path(&vd_conf.paths[i]);
+}
+
+/*
+ * The link feeder saw path's device re-created.  A path added again starts
+ * with every signal up: ours follow at once.  Returns 0 (re-applied or
+ * nothing to do, or no module: it gets the whole file when it comes),
+ * -EAGAIN while the path's nexthop is not over the device, or a negative
+ * errno (logged).
+ */
+int vd_reapply_path(struct vd_path *path)
+{
+	int ret;
+
+	if (!vd_cmd)
+		return 0;
+	ret = vd_apply_path(&vd_conf, path);
+	if (ret == -EAGAIN)
+		return ret;
+	if (ret < 0) {
+		vd_log(3, "path %s: could not apply it again on %s: %s", path->name, path->dev,
+		       strerror(-ret));
+		return ret;
 	}
+	if (!ret)
+		vd_push_path(path);
+	return 0;
 }
 
 /* Stopping: what we held down goes back up, the kernel keeps watching SAs. */
@@ -254,39 +283,108 @@ static void vd_reload(const char *file)
 	vd_push_signals();
 }
 
+/*
+ * The poll set: as large as the feeders ask, grown on demand (a feeder
+ * that filled the room it was given is asked again with more).
+ */
+struct vd_pollset {
+	struct pollfd *pfd;
+	const struct vd_feeder **owner;
+	int *fds;
+	int cap;
+};
+
+static int vd_pollset_grow(struct vd_pollset *ps)
+{
+	int cap = ps->cap ? ps->cap * 2 : 32;
+	struct pollfd *pfd = realloc(ps->pfd, (size_t)cap * sizeof(*pfd));
+	const struct vd_feeder **owner;
+	int *fds;
+
+	if (!pfd)
+		return -ENOMEM;
+	ps->pfd = pfd;
+	owner = realloc(ps->owner, (size_t)cap * sizeof(*owner));
+	if (!owner)
+		return -ENOMEM;
+	ps->owner = owner;
+	fds = realloc(ps->fds, (size_t)cap * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	ps->fds = fds;
+	ps->cap = cap;
+	return 0;
+}
+
+static void vd_pollset_free(struct vd_pollset *ps)
+{
+	free(ps->pfd);
+	free(ps->owner);
+	free(ps->fds);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* Fill ps; returns the number of entries, -ENOMEM. */
+static int vd_pollset_fill(struct vd_pollset *ps, int sfd, struct vpnecmp_ctrl *ctrl)
+{
+	int n = 0;
+
+	while (ps->cap < 3)
+		if (vd_pollset_grow(ps))
+			return -ENOMEM;
+	/* ours, not a feeder's: owner NULL */
+	ps->owner[0] = ps->owner[1] = ps->owner[2] = NULL;
+	ps->pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	ps->pfd[n++] = (struct pollfd){ .fd = vpnecmp_ctrl_fd(ctrl), .events = POLLIN };
+	if (vd_ev)
+		ps->pfd[n++] = (struct pollfd){ .fd = vpnecmp_nl_fd(vd_ev), .events = POLLIN };
+	for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
+		int k;
+
+		while ((k = vd_feeders[i]->fds(ps->fds, ps->cap - n)) >= ps->cap - n)
+			if (vd_pollset_grow(ps))
+				return -ENOMEM;
+		for (int j = 0; j < k; j++) {
+			ps->owner[n] = vd_feeders[i];
+			ps->pfd[n++] = (struct pollfd){ .fd = ps->fds[j], .events = POLLIN };
+		}
+	}
+	return n;
+}
+
 static int vd_loop(const char *file, int sfd, struct vpnecmp_ctrl *ctrl)
 {
-	for (;;) {
-		struct pollfd pfd[VD_MAX_FDS];
-		const struct vd_feeder *owner[VD_MAX_FDS];
-		uint64_t now, next = 0;
-		int n = 0, timeout = -1;
+	struct vd_pollset ps = { 0 };
+	int ret = -1;
 
-		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = vpnecmp_ctrl_fd(ctrl), .events = POLLIN };
-		if (vd_ev)
-			pfd[n++] = (struct pollfd){ .fd = vpnecmp_nl_fd(vd_ev), .events = POLLIN };
+	for (;;) {
+		struct pollfd *pfd;
+		uint64_t now, next = 0;
+		int n, timeout = -1;
+
+		n = vd_pollset_fill(&ps, sfd, ctrl);
+		if (n < 0) {
+			vd_log(2, "poll set: %s", strerror(-n));
+			break;
+		}
+		pfd = ps.pfd;
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
-			int fds[16], k = vd_feeders[i]->fds(fds, 16);
 			uint64_t d = vd_feeders[i]->deadline();
 
-			for (int j = 0; j < k && n < VD_MAX_FDS; j++) {
-				owner[n] = vd_feeders[i];
-				pfd[n++] = (struct pollfd){ .fd = fds[j], .events = POLLIN };
-			}
 			if (d && (!next || d < next))
 				next = d;
 		}
+		/* CLOCK_MONOTONIC, as every deadline: wall-clock steps change nothing */
 		if (next) {
 			now = vd_now_ms();
-			timeout = next > now ? (int)(next - now) : 0;
+			timeout = next > now ? (int)(next - now < 60000 ? next - now : 60000) : 0;
 		}
 
-		if (poll(pfd, n, timeout) < 0) {
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			vd_log(2, "poll: %s", strerror(errno));
-			return -1;
+			break;
 		}
 
 		if (pfd[0].revents) {
@@ -298,7 +396,8 @@ static int vd_loop(const char *file, int sfd, struct vpnecmp_ctrl *ctrl)
 					continue;
 				}
 				vd_log(6, "%s: stopping", strsignal((int)si.ssi_signo));
-				return 0;
+				ret = 0;
+				break;
 			}
 		}
 		if (pfd[1].revents) {
@@ -320,7 +419,9 @@ static int vd_loop(const char *file, int sfd, struct vpnecmp_ctrl *ctrl)
 					vd_module_gone();
 				continue;
 			}
-			owner[i]->handle(pfd[i].fd);
+			/* the module's socket, closed by a module unload just above */
+			if (ps.owner[i])
+				ps.owner[i]->handle(pfd[i].fd);
 		}
 		now = vd_now_ms();
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
@@ -330,6 +431,8 @@ static int vd_loop(const char *file, int sfd, struct vpnecmp_ctrl *ctrl)
 				vd_feeders[i]->timer(now);
 		}
 	}
+	vd_pollset_free(&ps);
+	return ret;
 }
 
 static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)

@@ -123,19 +123,28 @@ const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
 
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);
+/* one path again, on its device's ifindex now: 0 done, 1 nothing to do */
+int vd_apply_path(const struct vd_conf *conf, const struct vd_path *path);
 
 /* daemon.c */
 void vd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up,
 	       const char *why);
 uint64_t vd_now_ms(void);
+/* path's device re-created: vd_apply_path(), then our signals re-sent */
+int vd_reapply_path(struct vd_path *path);
+
+/* daemon_probe.c: the device named dev is now ifindex (0: gone) */
+void vd_probe_link(const char *dev, unsigned int ifindex);
+/* daemon_link.c: the device nexthop nhid forwards over, 0 if none */
+unsigned int vd_nh_oif(uint32_t nhid);
 
 /* Feeders.  open: after each (re)load of the config; fd/handle: poll. */
 struct vd_feeder {
 	const char *name;
 	int (*open)(struct vd_conf *conf);
 	void (*close)(void);
-	/* fds to poll, at most max; returns the count */
+	/* fds to poll, at most max; returns the count (max: call again) */
 	int (*fds)(int *fds, int max);
 	void (*handle)(int fd);
 	/* next deadline in vd_now_ms() time, 0 for none */
@@ -148,5 +157,6 @@ struct vd_feeder {
 extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
 extern const struct vd_feeder vd_feeder_probe;
+extern const struct vd_feeder vd_feeder_link;
 
 #endif /* _VPNECMP_DAEMON_H */

@@ -369,3 +369,83 @@ int vd_apply(const struct vd_conf *conf)
 	vd_conf_free(&before);
 	return ret;
 }
+
+/* What the module has of one path (vd_apply_path). */
+struct vd_path_now {
+	const char *name;
+	bool found;
+	uint32_t ifindex;
+	uint32_t signals_up;
+};
+
+static int vd_path_now_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nlattr *a[VPNECMP_PATH_A_MAX + 1];
+	struct vd_path_now *now = arg;
+
+	(void)cmd;
+	if (!tb[VPNECMP_A_PATH] || vpnecmp_nl_parse(a, VPNECMP_NEST_PATH, tb[VPNECMP_A_PATH]) ||
+	    !a[VPNECMP_PATH_A_NAME] || strcmp(vpnecmp_attr_str(a[VPNECMP_PATH_A_NAME]), now->name))
+		return 0;
+	now->found = true;
+	if (a[VPNECMP_PATH_A_IFINDEX])
+		now->ifindex = vpnecmp_attr_u32(a[VPNECMP_PATH_A_IFINDEX]);
+	now->signals_up = a[VPNECMP_PATH_A_SIGNALS_UP] ?
+			  vpnecmp_attr_u32(a[VPNECMP_PATH_A_SIGNALS_UP]) : ~0U;
+	return 0;
+}
+
+/*
+ * One path of conf, again, on its device's ifindex now (the device was
+ * re-created): deleted and added if the module has it on another ifindex,
+ * added if the module does not have it, once the path's nexthop forwards
+ * over the device (the kernel deleted it with the old one).  An operator's
+ * drain (admin down) is carried over.  Returns 1 if the module's path was
+ * right already, 0 if it was (re-)added, -EAGAIN while the nexthop is not
+ * there (not printed), or a negative errno (printed).
+ */
+int vd_apply_path(const struct vd_conf *conf, const struct vd_path *p)
+{
+	struct vd_path_now now = { .name = p->name };
+	unsigned int ifindex = if_nametoindex(p->dev);
+	struct vpnecmp_req *req;
+	struct vpnecmp_nl *nl;
+	int ret;
+
+	if (!ifindex)
+		return -ENODEV;
+	nl = vpnecmp_nl_open();
+	if (!nl)
+		return -ENOENT;
+	ret = vpnecmp_req_run(vpnecmp_req_new(nl, VPNECMP_CMD_PATH_GET, true), vd_path_now_cb,
+			      &now);
+	if (!ret && now.found && now.ifindex == ifindex)
+		ret = 1;
+	else if (!ret && vd_nh_oif(p->nhid) != ifindex)
+		ret = -EAGAIN;
+	if (ret) {
+		vpnecmp_nl_close(nl);
+		return ret;
+	}
+	if (now.found) {
+		vd_log(6, "path %s: delete (device %s re-created)", p->name, p->dev);
+		ret = vd_del(nl, VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME, p->name);
+	}
+	if (!ret) {
+		vd_log(6, "path %s: add on %s (ifindex %u)", p->name, p->dev, ifindex);
+		ret = vd_path_put(nl, p, vd_path_hold_up(p, conf), true);
+	}
+	if (!ret && now.found && !(now.signals_up & (1U << VPNECMP_SIGNAL_ADMIN))) {
+		vd_log(6, "path %s: drained before, drained again", p->name);
+		req = vpnecmp_req_new(nl, VPNECMP_CMD_EVENT, false);
+		vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
+		vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, p->name);
+		vpnecmp_req_nest_end(req);
+		vpnecmp_req_put_u32(req, VPNECMP_A_SIGNAL, VPNECMP_SIGNAL_ADMIN);
+		vpnecmp_req_put_u8(req, VPNECMP_A_SIGNAL_UP, 0);
+		if (vpnecmp_req_run(req, NULL, NULL))
+			vd_log(3, "path %s: could not drain it again", p->name);
+	}
+	vpnecmp_nl_close(nl);
+	return ret;
+}

@@ -238,12 +238,40 @@ def kernel_sections(k, d):
             md.append(f"| {m} | {len(runs)} | {', '.join(f'{x:.1f}' for x in runs)} | "
                       f"{sum(runs) / len(runs):.1f} |")
     md.append("")
+
+    pr = d.get("probe", {})
+    md.append("#### 5. Prober (vpnecmp daemon)\n")
+    md.append("| probes | trials | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | false downs |")
+    md.append("|---|---|---|---|---|---|---|")
+    for iv in (100, 10):
+        r = pr.get(f"detect-{iv}ms")
+        if not r or not r.get("n"):
+            md.append(f"| {iv} ms x 3 | not measured | | | | | |")
+            continue
+        md.append(f"| {iv} ms x 3 | {fmt(r.get('n'))}/{fmt(r.get('trials'))} | "
+                  f"{fmt(r.get('p50_ms'), 1)} | {fmt(r.get('p90_ms'), 1)} | "
+                  f"{fmt(r.get('p99_ms'), 1)} | {fmt(r.get('max_ms'), 1)} | "
+                  f"{fmt(r.get('false_downs'))} |")
+    md.append("")
+    md.append("| paths | interval | CPU (% of one CPU) | per path | probes/s sent (wanted) | "
+              "false probe downs |")
+    md.append("|---|---|---|---|---|---|")
+    for n in (1, 64, 1000):
+        for iv in (100, 10):
+            r = pr.get(f"cpu-{n}-{iv}ms")
+            if not r:
+                md.append(f"| {n} | {iv} ms | not measured | | | |")
+                continue
+            md.append(f"| {n} | {iv} ms | {fmt(r.get('cpu_pct'))} | "
+                      f"{fmt(r.get('cpu_pct_per_path'), 4)} | {fmt(r.get('probes_per_s'), 0)} "
+                      f"({fmt(r.get('wanted_per_s'), 0)}) | {fmt(r.get('probe_downs'))} |")
+    md.append("")
     return md
 
 
 def load_kernel(bench, k):
     d = {}
-    for f in ("latency", "loss", "scale", "throughput"):
+    for f in ("latency", "loss", "scale", "throughput", "probe"):
         d[f] = parse(os.path.join(bench, k, f + ".txt"))
     runs = {}
     p = os.path.join(bench, k, "throughput.txt")
