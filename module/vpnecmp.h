@@ -42,14 +42,39 @@
  * timer, run in a thread there, and RCU readers may sleep on such locks.
  * Nothing takes @sa_lock under a raw spinlock or with interrupts disabled.
  *
+ * @nh_lock (spinlock, process context only) protects the nexthop ids the
+ * namespace watches and the ids the nexthop notifier saw change.  The
+ * notifier runs under rtnl, so the order is rtnl -> @nh_lock, and
+ * cfg_lock -> @nh_lock in the work; @nh_lock is innermost (nothing is taken
+ * under it).
+ *
+ * The kernel's nexthops are only ever read under rtnl, in the work, which
+ * takes it with cfg_lock held: cfg_lock -> rtnl, the same order as the
+ * group replace.  A lockless nexthop lookup may miss an entry while the
+ * tree changes, and the DEL notification comes before the entry leaves
+ * the tree; under rtnl neither can happen.  The work reads only the
+ * nexthops the notifier reported changed since its last look (the ids are
+ * taken under rtnl too, so no change falls between the two), or every
+ * watched one after a configuration change.
+ *
  * All kernel changes are made by one delayed work item per namespace,
- * running on the module's ordered workqueue: the hook and the handlers only
- * record what happened and kick it.  The namespace's exit handler marks the
- * namespace dying under @sa_lock (nothing queues the work after that) and
- * then cancels the work synchronously.
+ * running on the module's workqueue (unbound, high priority; a work item
+ * never runs concurrently with itself, and namespaces do not wait for each
+ * other): the hook and the handlers only record what happened and kick it.
+ *
+ * Teardown.  A namespace's .pre_exit marks it dying under @sa_lock (nothing
+ * queues the work after that) and cancels the work synchronously, before
+ * its devices and nexthops are torn down; .exit unregisters the nexthop
+ * notifier, whose replay of DEL for every nexthop then finds the namespace
+ * dying.  On module unload, vpnecmp_stopping is set first and the
+ * workqueue flushed: a work run that starts later returns at once, so no
+ * replace and no notification follows; only then is the genetlink family
+ * unregistered.
  */
 
 #define VPNECMP_SA_HASH_BITS	8
+#define VPNECMP_NH_DIRTY_MAX	16
+#define VPNECMP_RETRY_MAX	6
 
 /**
  * struct vpnecmp_key - what identifies the outbound SAs of a tunnel
@@ -107,7 +132,10 @@ struct vpnecmp_group;
  * @sa_dels: SAs that stopped being tracked (sa_lock)
  * @state: enum vpnecmp_path_state (cfg_lock)
  * @reason: enum vpnecmp_reason of the last change (cfg_lock)
- * @nh_ok: the nexthop exists; false makes the path DOWN (cfg_lock)
+ * @nh_ok: the nexthop exists and is a plain nexthop over @ifindex; false
+ *	makes the path DOWN (cfg_lock)
+ * @nh_err: why @nh_ok is false: -ENOENT (gone) or -EINVAL (no longer a
+ *	plain nexthop over @ifindex: a blackhole, a group, another device)
  * @member: the path is in the kernel group now (cfg_lock)
  * @fresh: not evaluated yet: may become UP without hold-up (cfg_lock)
  * @hold_until: jiffies at which a HOLD path becomes UP (cfg_lock)
@@ -139,6 +167,7 @@ struct vpnecmp_path {
 	u32			state;
 	u32			reason;
 	bool			nh_ok;
+	int			nh_err;
 	bool			member;
 	bool			fresh;
 	unsigned long		hold_until;
@@ -179,6 +208,13 @@ struct vpnecmp_member {
  * @error_msg: the kernel's extack message for @error
  * @replaces: successful replaces
  * @replace_fails: failed replaces
+ * @drifted: the kernel group was found to differ from @members (changed
+ *	behind vpnecmp's back): the next replace restores it and says so
+ * @hw_stats: the kernel group has hardware statistics enabled; replaces
+ *	keep them
+ * @retries: failed replaces retried by the backoff timer since the last
+ *	success
+ * @retry_at: jiffies of the next retry when @retries is counting
  *
  * Everything is protected by &vpnecmp_net.cfg_lock.
  */
@@ -203,6 +239,10 @@ struct vpnecmp_group {
 	char			error_msg[80];
 	u64			replaces;
 	u64			replace_fails;
+	bool			drifted;
+	bool			hw_stats;
+	u32			retries;
+	unsigned long		retry_at;
 };
 
 /**
@@ -236,7 +276,6 @@ struct vpnecmp_counters {
  * @sa_hash: paths by &vpnecmp_key (sa_lock)
  * @dying: the namespace is going away: do not queue the work (sa_lock)
  * @flush_pending: a FLUSHSA was seen; the work prunes dead SAs (sa_lock)
- * @nh_resync: a nexthop was deleted; the work re-sends every group (sa_lock)
  * @cnt: hook counters (sa_lock)
  * @work: the apply work
  * @rtnl: kernel NETLINK_ROUTE socket used for the group replaces (work)
@@ -244,6 +283,18 @@ struct vpnecmp_counters {
  * @work_runs: runs of the apply work (cfg_lock)
  * @replace_attempts: kernel group replaces sent, failed or not (cfg_lock)
  * @nh_nb: nexthop notifier, reports nexthops deleted or re-created
+ * @nh_lock: protects the @nh_ fields below (see DOC)
+ * @nh_watch: sorted ids of every nexthop a group or path refers to (nh_lock)
+ * @nh_nwatch: number of ids in @nh_watch (nh_lock)
+ * @nh_watch_all: @nh_watch could not be allocated: every id is watched
+ *	until the next run builds it (nh_lock)
+ * @nh_dirty: watched ids the notifier saw change (nh_lock)
+ * @nh_ndirty: number of ids in @nh_dirty (nh_lock)
+ * @nh_dirty_all: more changed than @nh_dirty holds, or the watch list is
+ *	stale: read every watched nexthop (nh_lock)
+ * @nh_self: group id being replaced by the work: its own change (nh_lock)
+ * @nh_self_task: the task sending that replace, NULL otherwise (nh_lock)
+ * @nh_gen: &vpnecmp_net.gen when @nh_watch was built (cfg_lock)
  */
 struct vpnecmp_net {
 	struct net		*net;
@@ -259,7 +310,6 @@ struct vpnecmp_net {
 	DECLARE_HASHTABLE(sa_hash, VPNECMP_SA_HASH_BITS);
 	bool			dying;
 	bool			flush_pending;
-	bool			nh_resync;
 	struct vpnecmp_counters	cnt;
 
 	struct delayed_work	work;
@@ -268,10 +318,22 @@ struct vpnecmp_net {
 	u64			work_runs;
 	u64			replace_attempts;
 	struct notifier_block	nh_nb;
+
+	spinlock_t		nh_lock;	/* watched and changed nexthops */
+	u32			*nh_watch;
+	u32			nh_nwatch;
+	bool			nh_watch_all;
+	u32			nh_dirty[VPNECMP_NH_DIRTY_MAX];
+	u32			nh_ndirty;
+	bool			nh_dirty_all;
+	u32			nh_self;
+	struct task_struct	*nh_self_task;
+	u32			nh_gen;
 };
 
 extern unsigned int vpnecmp_net_id;
 extern struct workqueue_struct *vpnecmp_wq;
+extern bool vpnecmp_stopping;
 
 static inline struct vpnecmp_net *vpnecmp_pernet(const struct net *net)
 {
@@ -288,7 +350,7 @@ void vpnecmp_nl_exit(void);
 void vpnecmp_ntf_path(struct vpnecmp_net *vn, const struct vpnecmp_path *path,
 		      u32 old_state, u64 cause_ns);
 void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
-		       bool all_down);
+		       bool all_down, u32 reason);
 
 /* xfrm.c */
 void vpnecmp_xfrm_init(void);
@@ -304,6 +366,7 @@ void vpnecmp_path_sa_stats(struct vpnecmp_net *vn, struct vpnecmp_path *path,
 
 /* nhgrp.c */
 int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn);
+void vpnecmp_nhgrp_net_pre_exit(struct vpnecmp_net *vn);
 void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn);
 void vpnecmp_work_fn(struct work_struct *work);
 int vpnecmp_nh_check(struct net *net, u32 nhid, bool want_group, u32 ifindex,
