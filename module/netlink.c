@@ -805,6 +805,8 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	rcu_read_lock();
 	dev = dev_get_by_index_rcu(vn->net, path->ifindex);
+	if (dev)
+		strscpy(path->ifname, dev->name, sizeof(path->ifname));
 	rcu_read_unlock();
 	if (!dev) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_IFINDEX],

@@ -34,7 +34,10 @@
  * @resilient: set to whether the group is resilient (may be NULL)
  * @extack: extended ack, may be NULL
  *
- * Context: any; takes the RCU read lock.
+ * Context: any; takes the RCU read lock.  The answer is exact only under
+ * rtnl: without it a lookup may miss a nexthop while the tree changes.  The
+ * handlers use it to refuse bad configuration; the work re-checks every
+ * nexthop under rtnl before it relies on it (vpnecmp_nh_refresh()).
  * Return: 0, -ENOENT if the nexthop does not exist, -EINVAL otherwise.
  */
 int vpnecmp_nh_check(struct net *net, u32 nhid, bool want_group, u32 ifindex,
@@ -398,20 +401,26 @@ static bool vpnecmp_err_transient(int err)
 	       err == -EBUSY || err == -EIO || err == -EINTR;
 }
 
-/* Schedule a retry of a replace that failed for a passing reason. */
-static void vpnecmp_group_retry(struct vpnecmp_group *grp, int err)
+/*
+ * Schedule a retry of a replace that failed for a passing reason; returns
+ * whether one was scheduled.
+ */
+static bool vpnecmp_group_retry(struct vpnecmp_group *grp, int err)
 {
 	if (!vpnecmp_err_transient(err) || grp->retries >= VPNECMP_RETRY_MAX)
-		return;
+		return false;
 	grp->retry_at = jiffies +
 			msecs_to_jiffies(VPNECMP_RETRY_BASE_MS << grp->retries);
 	grp->retries++;
+	return true;
 }
 
 /*
- * Returns true and lowers *next when the group's replace failed and is to
- * be retried: after 0.1 s, then twice as long each time, VPNECMP_RETRY_MAX
- * times at most; then the group waits for the next change.
+ * Returns true and lowers *next when the group's replace failed for a
+ * passing reason and is to be retried: after 0.1 s, then twice as long each
+ * time, VPNECMP_RETRY_MAX times at most; then the group waits for the next
+ * change.  (Any run finds the group not applied and re-sends it, so the
+ * timer only makes sure that a run comes.)
  */
 static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
 				struct vpnecmp_group *grp, unsigned long *next)
@@ -421,6 +430,7 @@ static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
 	struct vpnecmp_member *m;
 	struct vpnecmp_path *path;
 	bool all_down, send;
+	bool retry = false;
 	int err = 0;
 	u32 n;
 
@@ -434,8 +444,8 @@ static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
 		grp->state = VPNECMP_GROUP_ERROR;
 		grp->error = -ENOMEM;
 		grp->applied = false;
-		vpnecmp_group_retry(grp, -ENOMEM);
-		goto retry;
+		retry = vpnecmp_group_retry(grp, -ENOMEM);
+		goto out;
 	}
 	n = vpnecmp_group_members(grp, m);
 	all_down = !n;
@@ -472,7 +482,7 @@ static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
 		} else {
 			grp->applied = false;
 			grp->replace_fails++;
-			vpnecmp_group_retry(grp, err);
+			retry = vpnecmp_group_retry(grp, err);
 		}
 	} else if (n) {
 		/* What the kernel holds (vpnecmp_group_read()) is wanted. */
@@ -498,8 +508,8 @@ static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
 			if (grp->members[i].nhid == path->nhid)
 				path->member = true;
 	}
-retry:
-	if (grp->applied || !grp->retries || !vpnecmp_err_transient(grp->error))
+out:
+	if (!retry)
 		return false;
 	if (!*next || time_before(grp->retry_at, *next))
 		*next = grp->retry_at;
@@ -649,6 +659,33 @@ static void vpnecmp_group_read(struct vpnecmp_net *vn,
 }
 
 /*
+ * Is the path's nexthop a plain nexthop over the path's device?  A tunnel
+ * device deleted and re-created under the same name (with a new ifindex)
+ * is still the path's device: the path follows it.
+ *
+ * Context: cfg_lock and rtnl held.
+ * Return: 0, -ENOENT (no such nexthop) or -EINVAL (not usable).
+ */
+static int vpnecmp_path_nh_check(struct vpnecmp_net *vn,
+				 struct vpnecmp_path *path)
+{
+	struct net_device *dev;
+	int err;
+
+	err = vpnecmp_nh_check(vn->net, path->nhid, false, path->ifindex,
+			       NULL, NULL);
+	if (err != -EINVAL || !path->ifname[0] ||
+	    __dev_get_by_index(vn->net, path->ifindex))
+		return err;
+	dev = __dev_get_by_name(vn->net, path->ifname);
+	if (!dev || vpnecmp_nh_check(vn->net, path->nhid, false, dev->ifindex,
+				     NULL, NULL))
+		return err;
+	path->ifindex = dev->ifindex;
+	return 0;
+}
+
+/*
  * Read, under rtnl, the nexthops the notifier reported changed since the
  * last run (all of them after a configuration change): whether each path's
  * nexthop is still a plain nexthop over its device, and what each group
@@ -687,8 +724,7 @@ static void vpnecmp_nh_refresh(struct vpnecmp_net *vn)
 	list_for_each_entry(path, &vn->paths, list) {
 		if (!all && !vpnecmp_id_in(dirty, n, path->nhid))
 			continue;
-		path->nh_err = vpnecmp_nh_check(vn->net, path->nhid, false,
-						path->ifindex, NULL, NULL);
+		path->nh_err = vpnecmp_path_nh_check(vn, path);
 		path->nh_ok = !path->nh_err;
 	}
 	list_for_each_entry(grp, &vn->groups, list) {

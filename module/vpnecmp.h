@@ -115,7 +115,8 @@ struct vpnecmp_group;
  * @group: the group this path belongs to (cfg_lock)
  * @name: the path's name
  * @key: SA match key (constant while hashed)
- * @ifindex: the tunnel device
+ * @ifindex: the tunnel device (follows a device re-created under @ifname)
+ * @ifname: the device's name when the path was added
  * @nhid: the kernel nexthop forwarding over @ifindex
  * @weight: ECMP weight inside the tier (cfg_lock)
  * @tier: priority tier, 0 is best (cfg_lock)
@@ -150,6 +151,7 @@ struct vpnecmp_path {
 	char			name[VPNECMP_NAME_MAX];
 	struct vpnecmp_key	key;
 	u32			ifindex;
+	char			ifname[IFNAMSIZ];
 	u32			nhid;
 	u32			weight;
 	u32			tier;

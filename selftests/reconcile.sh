@@ -40,7 +40,7 @@
 # Counts, never times, decide: the kernel's group, the module's counters
 # (group replaces, work runs, replace attempts) and the function trace.
 #
-# timeout: 300
+# timeout: 420
 
 ALL_TESTS="
 	operator_replace
@@ -218,9 +218,11 @@ ftrace_start()
 		mount -t tracefs nodev "$TRACEFS" 2>/dev/null
 	[ -w "$TRACEFS/set_ftrace_filter" ] || return 1
 	echo nop > "$TRACEFS/current_tracer"
-	: > "$TRACEFS/set_ftrace_filter"
+	# one write: each write searches every function of the kernel
+	echo "$*" > "$TRACEFS/set_ftrace_filter" 2>/dev/null || return 1
 	for f; do
-		echo "$f" >> "$TRACEFS/set_ftrace_filter" 2>/dev/null || return 1
+		# a module's functions are listed as "NAME [MODULE]"
+		grep -q -e "^$f\$" -e "^$f " "$TRACEFS/set_ftrace_filter" || return 1
 	done
 	: > "$TRACEFS/trace"
 	echo function > "$TRACEFS/current_tracer" || return 1
@@ -236,6 +238,7 @@ ftrace_stop()
 
 case_cleanup_hook()
 {
+	ktap_print_msg "$CASE: ended ${SECONDS}s after the start"
 	ftrace_stop
 	[ -n "${IPMON_PID:-}" ] && kill "$IPMON_PID" 2>/dev/null
 	IPMON_PID=
