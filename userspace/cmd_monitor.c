@@ -90,8 +90,6 @@ static void vpnecmp_monitor_group(struct nlattr **n)
 
 		vpnecmp_print_string(reason == VPNECMP_REASON_NONE ? VPNECMP_JSON : VPNECMP_ANY,
 				     "reason", "reason %s", vpnecmp_reason_name(reason));
-	} else {
-		vpnecmp_print_null("reason");
 	}
 	vpnecmp_print_attr_u64("timestamp_ns", "ts %" PRIu64, n[VPNECMP_NTF_A_TIMESTAMP_NS]);
 }
