@@ -28,10 +28,60 @@
 #endif
 
 /*
- * alloc_workqueue() WARNs on 7.2 without WQ_UNBOUND or WQ_PERCPU; an ordered
- * workqueue is unbound anyway, and saying so keeps the intent explicit.
+ * alloc_workqueue() WARNs on 7.2 without WQ_UNBOUND or WQ_PERCPU.  The apply
+ * work runs on unbound high-priority workers (nice -20): a nice-0 load on
+ * every CPU does not delay a failover.
  */
-#define VPNECMP_WQ_FLAGS	(WQ_MEM_RECLAIM | WQ_UNBOUND)
+#define VPNECMP_WQ_FLAGS	(WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_HIGHPRI)
+
+/*
+ * Nexthop group hardware statistics (NHA_HW_STATS_ENABLE, nh_group.hw_stats,
+ * 6.10): a group replace that does not ask for them turns them off, so the
+ * work asks again when the group had them.  Kbuild probes the headers for
+ * both and defines VPNECMP_HAVE_NH_HW_STATS.
+ */
+#include <linux/nexthop.h>
+#include <net/nexthop.h>
+#ifdef VPNECMP_HAVE_NH_HW_STATS
+static inline bool vpnecmp_nhg_hw_stats(const struct nh_group *nhg)
+{
+	return nhg->hw_stats;
+}
+
+static inline int vpnecmp_put_nh_hw_stats(struct sk_buff *skb)
+{
+	return nla_put_u32(skb, NHA_HW_STATS_ENABLE, 1);
+}
+#else
+static inline bool vpnecmp_nhg_hw_stats(const struct nh_group *nhg)
+{
+	return false;
+}
+
+static inline int vpnecmp_put_nh_hw_stats(struct sk_buff *skb)
+{
+	return 0;
+}
+#endif
+
+/*
+ * 16-bit nexthop group weights (struct nexthop_grp.weight_high, 6.12, and
+ * backported to Debian's 6.1): Kbuild probes the uapi header and defines
+ * VPNECMP_HAVE_NH_WEIGHT_HIGH.  Without it only the low 8 bits exist
+ * (vpnecmp's weights are 1..VPNECMP_WEIGHT_MAX, which fits).
+ */
+#ifdef VPNECMP_HAVE_NH_WEIGHT_HIGH
+static inline void vpnecmp_nh_grp_set_weight(struct nexthop_grp *e, u32 w)
+{
+	e->weight = (w - 1) & 0xff;
+	e->weight_high = (w - 1) >> 8;
+}
+#else
+static inline void vpnecmp_nh_grp_set_weight(struct nexthop_grp *e, u32 w)
+{
+	e->weight = w - 1;
+}
+#endif
 
 /*
  * SAs know their direction since 6.10 (x->dir, XFRMA_SA_DIR): an SA the

@@ -14,6 +14,8 @@
 
 unsigned int vpnecmp_net_id __read_mostly;
 struct workqueue_struct *vpnecmp_wq __read_mostly;
+/* Module unload began: the work neither replaces nor notifies. */
+bool vpnecmp_stopping;
 
 /**
  * vpnecmp_kick - run the apply work as soon as possible
@@ -24,7 +26,7 @@ struct workqueue_struct *vpnecmp_wq __read_mostly;
 void vpnecmp_kick(struct vpnecmp_net *vn)
 {
 	lockdep_assert_held(&vn->sa_lock);
-	if (!vn->dying)
+	if (!vn->dying && !READ_ONCE(vpnecmp_stopping))
 		mod_delayed_work(vpnecmp_wq, &vn->work, 0);
 }
 
@@ -63,6 +65,15 @@ static int __net_init vpnecmp_net_init(struct net *net)
 }
 
 /*
+ * First step of a namespace's teardown, before its devices and nexthops go:
+ * from here on nothing replaces a group of it or notifies about it.
+ */
+static void __net_exit vpnecmp_net_pre_exit(struct net *net)
+{
+	vpnecmp_nhgrp_net_pre_exit(vpnecmp_pernet(net));
+}
+
+/*
  * The kernel nexthop group is left as it was last applied: it belongs to
  * the operator, and the routes using it keep working.
  */
@@ -89,17 +100,22 @@ static void __net_exit vpnecmp_net_exit(struct net *net)
 }
 
 static struct pernet_operations vpnecmp_net_ops = {
-	.init	= vpnecmp_net_init,
-	.exit	= vpnecmp_net_exit,
-	.id	= &vpnecmp_net_id,
-	.size	= sizeof(struct vpnecmp_net),
+	.init		= vpnecmp_net_init,
+	.pre_exit	= vpnecmp_net_pre_exit,
+	.exit		= vpnecmp_net_exit,
+	.id		= &vpnecmp_net_id,
+	.size		= sizeof(struct vpnecmp_net),
 };
 
 static int __init vpnecmp_init(void)
 {
 	int err;
 
-	vpnecmp_wq = alloc_ordered_workqueue("vpnecmp", VPNECMP_WQ_FLAGS);
+	/*
+	 * Not ordered: each namespace's work is one item, never run twice at
+	 * once, and namespaces do not queue behind each other.
+	 */
+	vpnecmp_wq = alloc_workqueue("vpnecmp", VPNECMP_WQ_FLAGS, 0);
 	if (!vpnecmp_wq)
 		return -ENOMEM;
 	err = register_pernet_subsys(&vpnecmp_net_ops);
@@ -124,12 +140,18 @@ err_wq:
 }
 
 /*
- * Reverse order: no handler runs after the family is gone, no SA event
- * after the key manager is gone (an RCU grace period is waited for), then
- * each namespace's work is cancelled and its state freed.
+ * Stop the work first: once vpnecmp_stopping is set and the runs in
+ * progress are flushed, no run replaces a group or sends a notification
+ * (one that starts later returns at once), so nothing is multicast with
+ * the family's group id after the family is gone.  Then in reverse order:
+ * no handler runs after the family is gone, no SA event after the key
+ * manager is gone (an RCU grace period is waited for), then each
+ * namespace's work is cancelled (.pre_exit) and its state freed (.exit).
  */
 static void __exit vpnecmp_exit(void)
 {
+	WRITE_ONCE(vpnecmp_stopping, true);
+	flush_workqueue(vpnecmp_wq);
 	vpnecmp_nl_exit();
 	vpnecmp_xfrm_exit();
 	unregister_pernet_subsys(&vpnecmp_net_ops);

@@ -814,6 +814,8 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	rcu_read_lock();
 	dev = dev_get_by_index_rcu(vn->net, path->ifindex);
+	if (dev)
+		strscpy(path->ifname, dev->name, sizeof(path->ifname));
 	rcu_read_unlock();
 	if (!dev) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_PATH_A_IFINDEX],
@@ -1063,11 +1065,13 @@ err:
  * @vn: the namespace
  * @grp: the group
  * @all_down: no path of the group is UP
+ * @reason: VPNECMP_REASON_RESTORED when the replace put back members that
+ *	someone else changed, VPNECMP_REASON_NONE otherwise
  *
  * Context: the apply work, cfg_lock held.
  */
 void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
-		       bool all_down)
+		       bool all_down, u32 reason)
 {
 	struct sk_buff *msg;
 	struct nlattr *nest;
@@ -1091,7 +1095,8 @@ void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
 	     nla_put_string(msg, VPNECMP_NTF_A_ERROR_MSG, grp->error_msg)) ||
 	    nla_put_u8(msg, VPNECMP_NTF_A_ALL_DOWN, all_down) ||
 	    nla_put_u64_64bit(msg, VPNECMP_NTF_A_TIMESTAMP_NS, ktime_get_ns(),
-			      VPNECMP_NTF_A_PAD))
+			      VPNECMP_NTF_A_PAD) ||
+	    nla_put_u32(msg, VPNECMP_NTF_A_REASON, reason))
 		goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);

@@ -16,12 +16,14 @@
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <net/netlink.h>
 #include <net/nexthop.h>
 
 #include "vpnecmp.h"
 
 #define VPNECMP_ACK_BUF		1024
+#define VPNECMP_RETRY_BASE_MS	100
 
 /**
  * vpnecmp_nh_check - check a kernel nexthop a group or path refers to
@@ -32,7 +34,10 @@
  * @resilient: set to whether the group is resilient (may be NULL)
  * @extack: extended ack, may be NULL
  *
- * Context: any; takes the RCU read lock.
+ * Context: any; takes the RCU read lock.  The answer is exact only under
+ * rtnl: without it a lookup may miss a nexthop while the tree changes.  The
+ * handlers use it to refuse bad configuration; the work re-checks every
+ * nexthop under rtnl before it relies on it (vpnecmp_nh_refresh()).
  * Return: 0, -ENOENT if the nexthop does not exist, -EINVAL otherwise.
  */
 int vpnecmp_nh_check(struct net *net, u32 nhid, bool want_group, u32 ifindex,
@@ -148,8 +153,7 @@ static bool vpnecmp_path_eval(struct vpnecmp_net *vn, struct vpnecmp_path *path,
 	cause = path->cause_ns;
 	spin_unlock_bh(&vn->sa_lock);
 
-	path->nh_ok = !vpnecmp_nh_check(vn->net, path->nhid, false, 0, NULL,
-					NULL);
+	/* path->nh_ok was read under rtnl by vpnecmp_nh_refresh(). */
 	failing = path->signals & ~up;
 
 	if (latch && path->state != VPNECMP_PATH_DOWN)
@@ -157,8 +161,14 @@ static bool vpnecmp_path_eval(struct vpnecmp_net *vn, struct vpnecmp_path *path,
 				       vpnecmp_signal_reason(latch, flushed),
 				       cause);
 	if (failing || !path->nh_ok) {
-		u32 reason = failing ? vpnecmp_signal_reason(failing, flushed) :
-			vpnecmp_nh_gone_reason(vn->net, path->ifindex);
+		u32 reason;
+
+		if (failing)
+			reason = vpnecmp_signal_reason(failing, flushed);
+		else if (path->nh_err == -ENOENT)
+			reason = vpnecmp_nh_gone_reason(vn->net, path->ifindex);
+		else
+			reason = VPNECMP_REASON_NEXTHOP_INVALID;
 
 		vpnecmp_path_set_state(vn, path, VPNECMP_PATH_DOWN, reason,
 				       cause);
@@ -207,8 +217,8 @@ static struct sk_buff *vpnecmp_nh_msg(struct vpnecmp_group *grp, u32 seq,
 	u32 i;
 
 	skb = nlmsg_new(NLMSG_ALIGN(sizeof(*nhm)) + nla_total_size(4) +
-			nla_total_size(n * sizeof(*entry)) + nla_total_size(2),
-			GFP_KERNEL);
+			nla_total_size(n * sizeof(*entry)) + nla_total_size(2) +
+			nla_total_size(4), GFP_KERNEL);
 	if (!skb)
 		return NULL;
 	nlh = nlmsg_put(skb, 0, seq, RTM_NEWNEXTHOP, sizeof(*nhm),
@@ -227,10 +237,13 @@ static struct sk_buff *vpnecmp_nh_msg(struct vpnecmp_group *grp, u32 seq,
 	memset(entry, 0, n * sizeof(*entry));
 	for (i = 0; i < n; i++) {
 		entry[i].id = m[i].nhid;
-		entry[i].weight = m[i].weight - 1;
+		vpnecmp_nh_grp_set_weight(&entry[i], m[i].weight);
 	}
 	if (nla_put_u16(skb, NHA_GROUP_TYPE, grp->resilient ?
 			NEXTHOP_GRP_TYPE_RES : NEXTHOP_GRP_TYPE_MPATH))
+		goto err;
+	/* A replace without it would turn the group's hardware stats off. */
+	if (grp->hw_stats && vpnecmp_put_nh_hw_stats(skb))
 		goto err;
 	nlmsg_end(skb, nlh);
 	return skb;
@@ -310,7 +323,18 @@ static int vpnecmp_nh_replace(struct vpnecmp_net *vn, struct vpnecmp_group *grp,
 		return -ENOMEM;
 	iov.iov_base = skb->data;
 	iov.iov_len = skb->len;
+	/*
+	 * rtnetlink handles the request synchronously, in this task: the
+	 * notifier calls it causes for the group are the work's own change.
+	 */
+	spin_lock(&vn->nh_lock);
+	vn->nh_self = grp->nhid;
+	vn->nh_self_task = current;
+	spin_unlock(&vn->nh_lock);
 	err = kernel_sendmsg(vn->rtnl, &mh, &iov, 1, skb->len);
+	spin_lock(&vn->nh_lock);
+	vn->nh_self_task = NULL;
+	spin_unlock(&vn->nh_lock);
 	kfree_skb(skb);
 	if (err < 0)
 		return err;
@@ -365,27 +389,63 @@ static u32 vpnecmp_group_members(struct vpnecmp_group *grp,
 	return n;
 }
 
-static void vpnecmp_group_apply(struct vpnecmp_net *vn,
-				struct vpnecmp_group *grp)
+/*
+ * Errors that say nothing about the request: memory, a lost ACK.  Any other
+ * answer is the nexthop code's verdict on the request, and it changes only
+ * when a nexthop it names changes, which the notifier reports: those are
+ * retried on that report, or on the next change, not on a timer.
+ */
+static bool vpnecmp_err_transient(int err)
+{
+	return err == -ENOMEM || err == -ENOBUFS || err == -EAGAIN ||
+	       err == -EBUSY || err == -EIO || err == -EINTR;
+}
+
+/*
+ * Schedule a retry of a replace that failed for a passing reason; returns
+ * whether one was scheduled.
+ */
+static bool vpnecmp_group_retry(struct vpnecmp_group *grp, int err)
+{
+	if (!vpnecmp_err_transient(err) || grp->retries >= VPNECMP_RETRY_MAX)
+		return false;
+	grp->retry_at = jiffies +
+			msecs_to_jiffies(VPNECMP_RETRY_BASE_MS << grp->retries);
+	grp->retries++;
+	return true;
+}
+
+/*
+ * Returns true and lowers *next when the group's replace failed for a
+ * passing reason and is to be retried: after 0.1 s, then twice as long each
+ * time, VPNECMP_RETRY_MAX times at most; then the group waits for the next
+ * change.  (Any run finds the group not applied and re-sends it, so the
+ * timer only makes sure that a run comes.)
+ */
+static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
+				struct vpnecmp_group *grp, unsigned long *next)
 {
 	bool was_all_down = grp->state == VPNECMP_GROUP_ALL_DOWN;
+	u32 reason = VPNECMP_REASON_NONE;
 	struct vpnecmp_member *m;
 	struct vpnecmp_path *path;
 	bool all_down, send;
+	bool retry = false;
 	int err = 0;
 	u32 n;
 
 	if (!grp->npaths) {
 		grp->state = VPNECMP_GROUP_EMPTY;
-		return;
+		return false;
 	}
 
 	m = kcalloc(grp->npaths + 1, sizeof(*m), GFP_KERNEL);
 	if (!m) {
-		/* Nothing is lost: the next event recomputes everything. */
 		grp->state = VPNECMP_GROUP_ERROR;
 		grp->error = -ENOMEM;
-		return;
+		grp->applied = false;
+		retry = vpnecmp_group_retry(grp, -ENOMEM);
+		goto out;
 	}
 	n = vpnecmp_group_members(grp, m);
 	all_down = !n;
@@ -405,6 +465,8 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
 		     !vpnecmp_members_equal(m, n, grp->members, grp->nmembers));
 
 	if (send) {
+		if (grp->drifted)
+			reason = VPNECMP_REASON_RESTORED;
 		vn->replace_attempts++;
 		err = vpnecmp_nh_replace(vn, grp, m, n);
 		grp->error = err;
@@ -413,12 +475,20 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
 			grp->members = m;
 			grp->nmembers = n;
 			grp->applied = true;
+			grp->drifted = false;
+			grp->retries = 0;
 			grp->replaces++;
 			m = NULL;
 		} else {
 			grp->applied = false;
 			grp->replace_fails++;
+			retry = vpnecmp_group_retry(grp, err);
 		}
+	} else if (n) {
+		/* What the kernel holds (vpnecmp_group_read()) is wanted. */
+		grp->drifted = false;
+		grp->error = 0;
+		grp->error_msg[0] = '\0';
 	}
 
 	if (err)
@@ -427,7 +497,7 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
 		grp->state = all_down ? VPNECMP_GROUP_ALL_DOWN :
 					VPNECMP_GROUP_ACTIVE;
 	if (send || all_down != was_all_down)
-		vpnecmp_ntf_group(vn, grp, all_down);
+		vpnecmp_ntf_group(vn, grp, all_down, reason);
 	kfree(m);
 
 	list_for_each_entry(path, &grp->paths, group_node) {
@@ -438,6 +508,234 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
 			if (grp->members[i].nhid == path->nhid)
 				path->member = true;
 	}
+out:
+	if (!retry)
+		return false;
+	if (!*next || time_before(grp->retry_at, *next))
+		*next = grp->retry_at;
+	return true;
+}
+
+static int vpnecmp_cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Is @id in the sorted @ids?  Context: nh_lock held. */
+static bool vpnecmp_nh_watched(const struct vpnecmp_net *vn, u32 id)
+{
+	u32 lo = 0, hi = vn->nh_nwatch;
+
+	if (vn->nh_watch_all)
+		return true;	/* the list could not be built */
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (vn->nh_watch[mid] == id)
+			return true;
+		if (vn->nh_watch[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/*
+ * Rebuild the list of nexthop ids the notifier reports: every group, its
+ * fallback and every path.  Context: cfg_lock and rtnl held, so that no
+ * change to a new id can fall between this and the read that follows.
+ */
+static void vpnecmp_nh_watch_build(struct vpnecmp_net *vn)
+{
+	struct vpnecmp_group *grp;
+	struct vpnecmp_path *path;
+	u32 *ids, *old, n = 0;
+
+	ids = kmalloc_array(2 * vn->ngroups + vn->npaths + 1, sizeof(*ids),
+			    GFP_KERNEL);
+	if (ids) {
+		list_for_each_entry(grp, &vn->groups, list) {
+			ids[n++] = grp->nhid;
+			if (grp->fallback_nhid)
+				ids[n++] = grp->fallback_nhid;
+		}
+		list_for_each_entry(path, &vn->paths, list)
+			ids[n++] = path->nhid;
+		sort(ids, n, sizeof(*ids), vpnecmp_cmp_u32, NULL);
+		vn->nh_gen = vn->gen;
+	}
+	/* Without memory every id is watched, and the next run tries again. */
+	spin_lock(&vn->nh_lock);
+	old = vn->nh_watch;
+	vn->nh_watch = ids;
+	vn->nh_nwatch = n;
+	vn->nh_watch_all = !ids;
+	spin_unlock(&vn->nh_lock);
+	kfree(old);
+}
+
+static bool vpnecmp_id_in(const u32 *ids, u32 n, u32 id)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+static bool vpnecmp_member_has(const struct vpnecmp_group *grp, u32 nhid,
+			       u32 weight)
+{
+	u32 i;
+
+	for (i = 0; i < grp->nmembers; i++)
+		if (grp->members[i].nhid == nhid)
+			return grp->members[i].weight == weight;
+	return false;
+}
+
+/*
+ * Read the kernel group behind @grp and take it as what the kernel holds:
+ * the work then replaces it only if that is not what the paths want.  When
+ * it differs from what vpnecmp applied last, someone else changed it: the
+ * replace that puts the members back says so (reason "restored").
+ *
+ * Context: cfg_lock and rtnl held (the lookup is exact under rtnl).
+ */
+static void vpnecmp_group_read(struct vpnecmp_net *vn,
+			       struct vpnecmp_group *grp)
+{
+	struct vpnecmp_member *m;
+	struct vpnecmp_path *path;
+	struct nh_group *nhg;
+	struct nexthop *nh;
+	bool same;
+	u32 i;
+
+	nh = nexthop_find_by_id(vn->net, grp->nhid);
+	if (!nh || !nh->is_group) {
+		/* The next replace is refused, and reports it. */
+		grp->applied = false;
+		return;
+	}
+	nhg = rtnl_dereference(nh->nh_grp);
+	grp->hw_stats = vpnecmp_nhg_hw_stats(nhg);
+	if (nhg->resilient != grp->resilient || nhg->fdb_nh) {
+		/* Re-created with another type: the replace is refused. */
+		grp->applied = false;
+		return;
+	}
+
+	same = grp->applied && nhg->num_nh == grp->nmembers;
+	for (i = 0; same && i < nhg->num_nh; i++)
+		same = vpnecmp_member_has(grp, nhg->nh_entries[i].nh->id,
+					  nhg->nh_entries[i].weight);
+	if (same)
+		return;
+	if (grp->applied)
+		grp->drifted = true;
+
+	m = kcalloc(nhg->num_nh, sizeof(*m), GFP_KERNEL);
+	if (!m) {
+		grp->applied = false;
+		return;
+	}
+	for (i = 0; i < nhg->num_nh; i++) {
+		m[i].nhid = nhg->nh_entries[i].nh->id;
+		m[i].weight = nhg->nh_entries[i].weight;
+		list_for_each_entry(path, &grp->paths, group_node)
+			if (path->nhid == m[i].nhid)
+				strscpy(m[i].path, path->name,
+					sizeof(m[i].path));
+	}
+	kfree(grp->members);
+	grp->members = m;
+	grp->nmembers = nhg->num_nh;
+	grp->applied = true;
+}
+
+/*
+ * Is the path's nexthop a plain nexthop over the path's device?  A tunnel
+ * device deleted and re-created under the same name (with a new ifindex)
+ * is still the path's device: the path follows it.
+ *
+ * Context: cfg_lock and rtnl held.
+ * Return: 0, -ENOENT (no such nexthop) or -EINVAL (not usable).
+ */
+static int vpnecmp_path_nh_check(struct vpnecmp_net *vn,
+				 struct vpnecmp_path *path)
+{
+	struct net_device *dev;
+	int err;
+
+	err = vpnecmp_nh_check(vn->net, path->nhid, false, path->ifindex,
+			       NULL, NULL);
+	if (err != -EINVAL || !path->ifname[0] ||
+	    __dev_get_by_index(vn->net, path->ifindex))
+		return err;
+	dev = __dev_get_by_name(vn->net, path->ifname);
+	if (!dev || vpnecmp_nh_check(vn->net, path->nhid, false, dev->ifindex,
+				     NULL, NULL))
+		return err;
+	path->ifindex = dev->ifindex;
+	return 0;
+}
+
+/*
+ * Read, under rtnl, the nexthops the notifier reported changed since the
+ * last run (all of them after a configuration change): whether each path's
+ * nexthop is still a plain nexthop over its device, and what each group
+ * holds.  Nothing to read (the common case: an SA or signal event) costs
+ * no rtnl.
+ *
+ * Context: cfg_lock held; takes rtnl, then nh_lock.
+ */
+static void vpnecmp_nh_refresh(struct vpnecmp_net *vn)
+{
+	bool all, rebuild;
+	u32 dirty[VPNECMP_NH_DIRTY_MAX];
+	struct vpnecmp_group *grp;
+	struct vpnecmp_path *path;
+	u32 n;
+
+	spin_lock(&vn->nh_lock);
+	all = vn->nh_dirty_all;
+	n = vn->nh_ndirty;
+	rebuild = vn->nh_gen != vn->gen || vn->nh_watch_all;
+	spin_unlock(&vn->nh_lock);
+	if (!all && !n && !rebuild)
+		return;
+
+	rtnl_lock();
+	if (rebuild)
+		vpnecmp_nh_watch_build(vn);
+	spin_lock(&vn->nh_lock);
+	all = vn->nh_dirty_all || rebuild;
+	n = vn->nh_ndirty;
+	memcpy(dirty, vn->nh_dirty, n * sizeof(*dirty));
+	vn->nh_ndirty = 0;
+	vn->nh_dirty_all = false;
+	spin_unlock(&vn->nh_lock);
+
+	list_for_each_entry(path, &vn->paths, list) {
+		if (!all && !vpnecmp_id_in(dirty, n, path->nhid))
+			continue;
+		path->nh_err = vpnecmp_path_nh_check(vn, path);
+		path->nh_ok = !path->nh_err;
+	}
+	list_for_each_entry(grp, &vn->groups, list) {
+		if (rebuild)
+			grp->retries = 0;
+		if (all || vpnecmp_id_in(dirty, n, grp->nhid) ||
+		    (grp->fallback_nhid &&
+		     vpnecmp_id_in(dirty, n, grp->fallback_nhid)))
+			vpnecmp_group_read(vn, grp);
+	}
+	rtnl_unlock();
 }
 
 /**
@@ -445,16 +743,17 @@ static void vpnecmp_group_apply(struct vpnecmp_net *vn,
  * @work: &vpnecmp_net.work
  *
  * Re-evaluates every path of the namespace and applies the resulting
- * membership of every group.  It runs when an SA, a signal, a nexthop or the
- * configuration changed, and when a hold-up ends; bursts of events coalesce
- * into one run.  A failed replace is not retried by itself (no spinning):
- * the group stays in the error state, with the kernel's errno and extack
- * text, until the next run, caused by the next change, retries it.
- * &vpnecmp_net.work_runs and &vpnecmp_net.replace_attempts count the runs
- * and the replaces sent, so that tests can prove it.
+ * membership of every group.  It runs when an SA, a signal, a watched
+ * nexthop or the configuration changed, when a hold-up ends, and when a
+ * failed replace is retried; bursts of events coalesce into one run.  Only
+ * a replace that failed for a passing reason (memory, a lost ACK) is
+ * retried on a timer, a bounded number of times; a refused one waits for
+ * the next change (no spinning), with the kernel's errno and extack text
+ * in the group.  &vpnecmp_net.work_runs and &vpnecmp_net.replace_attempts
+ * count the runs and the replaces sent, so that tests can prove it.
  *
- * Context: process, on the ordered workqueue; takes cfg_lock, then rtnl
- * inside rtnetlink.
+ * Context: process, on the module's workqueue; takes cfg_lock, then rtnl
+ * (in vpnecmp_nh_refresh() and inside rtnetlink), never together.
  */
 void vpnecmp_work_fn(struct work_struct *work)
 {
@@ -464,56 +763,73 @@ void vpnecmp_work_fn(struct work_struct *work)
 	struct vpnecmp_group *grp;
 	struct vpnecmp_path *path;
 	bool rearm = false;
-	bool resync;
 
+	/* Module unload began: no replace, no notification from here on. */
+	if (READ_ONCE(vpnecmp_stopping))
+		return;
 	mutex_lock(&vn->cfg_lock);
 	vn->work_runs++;
 	vpnecmp_sa_prune(vn);
-	spin_lock_bh(&vn->sa_lock);
-	resync = vn->nh_resync;
-	vn->nh_resync = false;
-	spin_unlock_bh(&vn->sa_lock);
+	vpnecmp_nh_refresh(vn);
 	list_for_each_entry(path, &vn->paths, list)
 		rearm |= vpnecmp_path_eval(vn, path, now, &next);
-	list_for_each_entry(grp, &vn->groups, list) {
-		/* What the kernel holds may no longer be what was applied. */
-		if (resync)
-			grp->applied = false;
-		vpnecmp_group_apply(vn, grp);
-	}
+	list_for_each_entry(grp, &vn->groups, list)
+		rearm |= vpnecmp_group_apply(vn, grp, &next);
 	mutex_unlock(&vn->cfg_lock);
 
 	if (!rearm)
 		return;
 	now = jiffies;
 	spin_lock_bh(&vn->sa_lock);
-	if (!vn->dying)
+	if (!vn->dying && !READ_ONCE(vpnecmp_stopping))
 		queue_delayed_work(vpnecmp_wq, &vn->work,
 				   time_after(next, now) ? next - now : 1);
 	spin_unlock_bh(&vn->sa_lock);
 }
 
 /*
- * Under rtnl: a nexthop was deleted or (re)created.  Only kick the work.
- * A deletion (of a group, or of a member, which the kernel takes out of
- * every group) also makes the work re-send every group, so that the
- * operator learns at once that a group is gone, and so that a group
- * re-created with other members is reconciled.  The work's own replaces
- * never delete a nexthop: this cannot feed itself.
+ * Under rtnl: a nexthop was deleted, created or changed.  Only a nexthop
+ * that a group or path of this namespace names matters: its id is recorded
+ * for the work, which reads it under rtnl, and the work is kicked.  Any
+ * other nexthop is none of vpnecmp's business and costs nothing more than
+ * the lookup.  The work's own replace of a group is not reported back to
+ * it (this cannot feed itself).
  */
 static int vpnecmp_nh_event(struct notifier_block *nb, unsigned long event,
 			    void *ptr)
 {
 	struct vpnecmp_net *vn = container_of(nb, struct vpnecmp_net, nh_nb);
+	struct nh_notifier_info *info = ptr;
+	bool kick = false;
 
-	if (event != NEXTHOP_EVENT_DEL && event != NEXTHOP_EVENT_REPLACE)
+	switch (event) {
+	case NEXTHOP_EVENT_DEL:
+	case NEXTHOP_EVENT_REPLACE:
+	case NEXTHOP_EVENT_RES_TABLE_PRE_REPLACE:
+	case NEXTHOP_EVENT_BUCKET_REPLACE:
+		break;
+	default:	/* hardware statistics (6.10) */
 		return NOTIFY_DONE;
-	spin_lock_bh(&vn->sa_lock);
-	if (event == NEXTHOP_EVENT_DEL)
-		vn->nh_resync = true;
-	if (READ_ONCE(vn->npaths))
+	}
+	spin_lock(&vn->nh_lock);
+	if ((vn->nh_self_task != current || vn->nh_self != info->id) &&
+	    vpnecmp_nh_watched(vn, info->id)) {
+		kick = true;
+		if (vn->nh_dirty_all ||
+		    vpnecmp_id_in(vn->nh_dirty, vn->nh_ndirty, info->id))
+			goto out;
+		if (vn->nh_ndirty < VPNECMP_NH_DIRTY_MAX)
+			vn->nh_dirty[vn->nh_ndirty++] = info->id;
+		else
+			vn->nh_dirty_all = true;
+	}
+out:
+	spin_unlock(&vn->nh_lock);
+	if (kick) {
+		spin_lock_bh(&vn->sa_lock);
 		vpnecmp_kick(vn);
-	spin_unlock_bh(&vn->sa_lock);
+		spin_unlock_bh(&vn->sa_lock);
+	}
 	return NOTIFY_DONE;
 }
 
@@ -529,6 +845,7 @@ int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn)
 	int one = 1;
 	int err;
 
+	spin_lock_init(&vn->nh_lock);
 	err = sock_create_kern(vn->net, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE,
 			       &vn->rtnl);
 	if (err)
@@ -549,21 +866,38 @@ int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn)
 }
 
 /**
- * vpnecmp_nhgrp_net_exit - stop the apply machinery of a namespace
+ * vpnecmp_nhgrp_net_pre_exit - the namespace is going away: stop the work
  * @vn: the namespace's state
  *
- * After this returns the work is neither queued nor running and cannot be
- * queued again.
+ * Runs before the namespace's devices and nexthops are torn down: what
+ * they report after this queues nothing.  After this returns the work is
+ * neither queued nor running and cannot be queued again.
+ *
+ * Context: process, from the pernet pre_exit; rtnl not held.
+ */
+void vpnecmp_nhgrp_net_pre_exit(struct vpnecmp_net *vn)
+{
+	spin_lock_bh(&vn->sa_lock);
+	vn->dying = true;
+	spin_unlock_bh(&vn->sa_lock);
+	cancel_delayed_work_sync(&vn->work);
+}
+
+/**
+ * vpnecmp_nhgrp_net_exit - release the apply machinery of a namespace
+ * @vn: the namespace's state
+ *
+ * unregister_nexthop_notifier() replays a DEL for every nexthop left: the
+ * namespace is already dying (vpnecmp_nhgrp_net_pre_exit()), so the replay
+ * queues nothing.
  *
  * Context: process, from the pernet exit; rtnl not held.
  */
 void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn)
 {
 	unregister_nexthop_notifier(vn->net, &vn->nh_nb);
-	spin_lock_bh(&vn->sa_lock);
-	vn->dying = true;
-	spin_unlock_bh(&vn->sa_lock);
-	cancel_delayed_work_sync(&vn->work);
 	sock_release(vn->rtnl);
 	vn->rtnl = NULL;
+	kfree(vn->nh_watch);
+	vn->nh_watch = NULL;
 }

@@ -48,14 +48,39 @@
  * the netdev notifier (rtnl -> @sa_lock).  Both only look at the tracked
  * SAs and kick the apply work.
  *
+ * @nh_lock (spinlock, process context only) protects the nexthop ids the
+ * namespace watches and the ids the nexthop notifier saw change.  The
+ * notifier runs under rtnl, so the order is rtnl -> @nh_lock, and
+ * cfg_lock -> @nh_lock in the work; @nh_lock is innermost (nothing is taken
+ * under it).
+ *
+ * The kernel's nexthops are only ever read under rtnl, in the work, which
+ * takes it with cfg_lock held: cfg_lock -> rtnl, the same order as the
+ * group replace.  A lockless nexthop lookup may miss an entry while the
+ * tree changes, and the DEL notification comes before the entry leaves
+ * the tree; under rtnl neither can happen.  The work reads only the
+ * nexthops the notifier reported changed since its last look (the ids are
+ * taken under rtnl too, so no change falls between the two), or every
+ * watched one after a configuration change.
+ *
  * All kernel changes are made by one delayed work item per namespace,
- * running on the module's ordered workqueue: the hook and the handlers only
- * record what happened and kick it.  The namespace's exit handler marks the
- * namespace dying under @sa_lock (nothing queues the work after that) and
- * then cancels the work synchronously.
+ * running on the module's workqueue (unbound, high priority; a work item
+ * never runs concurrently with itself, and namespaces do not wait for each
+ * other): the hook and the handlers only record what happened and kick it.
+ *
+ * Teardown.  A namespace's .pre_exit marks it dying under @sa_lock (nothing
+ * queues the work after that) and cancels the work synchronously, before
+ * its devices and nexthops are torn down; .exit unregisters the nexthop
+ * notifier, whose replay of DEL for every nexthop then finds the namespace
+ * dying.  On module unload, vpnecmp_stopping is set first and the
+ * workqueue flushed: a work run that starts later returns at once, so no
+ * replace and no notification follows; only then is the genetlink family
+ * unregistered.
  */
 
 #define VPNECMP_SA_HASH_BITS	8
+#define VPNECMP_NH_DIRTY_MAX	16
+#define VPNECMP_RETRY_MAX	6
 
 /**
  * struct vpnecmp_key - what identifies the outbound SAs of a tunnel
@@ -96,7 +121,8 @@ struct vpnecmp_group;
  * @group: the group this path belongs to (cfg_lock)
  * @name: the path's name
  * @key: SA match key (constant while hashed)
- * @ifindex: the tunnel device
+ * @ifindex: the tunnel device (follows a device re-created under @ifname)
+ * @ifname: the device's name when the path was added
  * @nhid: the kernel nexthop forwarding over @ifindex
  * @weight: ECMP weight inside the tier (cfg_lock)
  * @tier: priority tier, 0 is best (cfg_lock)
@@ -114,7 +140,10 @@ struct vpnecmp_group;
  * @sa_dels: SAs that stopped being tracked (sa_lock)
  * @state: enum vpnecmp_path_state (cfg_lock)
  * @reason: enum vpnecmp_reason of the last change (cfg_lock)
- * @nh_ok: the nexthop exists; false makes the path DOWN (cfg_lock)
+ * @nh_ok: the nexthop exists and is a plain nexthop over @ifindex; false
+ *	makes the path DOWN (cfg_lock)
+ * @nh_err: why @nh_ok is false: -ENOENT (gone) or -EINVAL (no longer a
+ *	plain nexthop over @ifindex: a blackhole, a group, another device)
  * @member: the path is in the kernel group now (cfg_lock)
  * @fresh: not evaluated yet: may become UP without hold-up (cfg_lock)
  * @hold_until: jiffies at which a HOLD path becomes UP (cfg_lock)
@@ -129,6 +158,7 @@ struct vpnecmp_path {
 	char			name[VPNECMP_NAME_MAX];
 	struct vpnecmp_key	key;
 	u32			ifindex;
+	char			ifname[IFNAMSIZ];
 	u32			nhid;
 	u32			weight;
 	u32			tier;
@@ -146,6 +176,7 @@ struct vpnecmp_path {
 	u32			state;
 	u32			reason;
 	bool			nh_ok;
+	int			nh_err;
 	bool			member;
 	bool			fresh;
 	unsigned long		hold_until;
@@ -186,6 +217,13 @@ struct vpnecmp_member {
  * @error_msg: the kernel's extack message for @error
  * @replaces: successful replaces
  * @replace_fails: failed replaces
+ * @drifted: the kernel group was found to differ from @members (changed
+ *	behind vpnecmp's back): the next replace restores it and says so
+ * @hw_stats: the kernel group has hardware statistics enabled; replaces
+ *	keep them
+ * @retries: failed replaces retried by the backoff timer since the last
+ *	success
+ * @retry_at: jiffies of the next retry when @retries is counting
  *
  * Everything is protected by &vpnecmp_net.cfg_lock.
  */
@@ -210,6 +248,10 @@ struct vpnecmp_group {
 	char			error_msg[80];
 	u64			replaces;
 	u64			replace_fails;
+	bool			drifted;
+	bool			hw_stats;
+	u32			retries;
+	unsigned long		retry_at;
 };
 
 /**
@@ -245,7 +287,6 @@ struct vpnecmp_counters {
  * @flush_pending: a FLUSHSA was seen; the work prunes dead SAs (sa_lock)
  * @sa_rescan: the work must walk the SA table: SAs were migrated or
  *	re-keyed, or one could not be tracked for want of memory (sa_lock)
- * @nh_resync: a nexthop was deleted; the work re-sends every group (sa_lock)
  * @cnt: hook counters (sa_lock)
  * @work: the apply work
  * @sa_reval: periodic check of the tracked SAs (xfrm.c)
@@ -254,6 +295,18 @@ struct vpnecmp_counters {
  * @work_runs: runs of the apply work (cfg_lock)
  * @replace_attempts: kernel group replaces sent, failed or not (cfg_lock)
  * @nh_nb: nexthop notifier, reports nexthops deleted or re-created
+ * @nh_lock: protects the @nh_ fields below (see DOC)
+ * @nh_watch: sorted ids of every nexthop a group or path refers to (nh_lock)
+ * @nh_nwatch: number of ids in @nh_watch (nh_lock)
+ * @nh_watch_all: @nh_watch could not be allocated: every id is watched
+ *	until the next run builds it (nh_lock)
+ * @nh_dirty: watched ids the notifier saw change (nh_lock)
+ * @nh_ndirty: number of ids in @nh_dirty (nh_lock)
+ * @nh_dirty_all: more changed than @nh_dirty holds, or the watch list is
+ *	stale: read every watched nexthop (nh_lock)
+ * @nh_self: group id being replaced by the work: its own change (nh_lock)
+ * @nh_self_task: the task sending that replace, NULL otherwise (nh_lock)
+ * @nh_gen: &vpnecmp_net.gen when @nh_watch was built (cfg_lock)
  */
 struct vpnecmp_net {
 	struct net		*net;
@@ -270,7 +323,6 @@ struct vpnecmp_net {
 	bool			dying;
 	bool			flush_pending;
 	bool			sa_rescan;
-	bool			nh_resync;
 	struct vpnecmp_counters	cnt;
 
 	struct delayed_work	work;
@@ -280,10 +332,22 @@ struct vpnecmp_net {
 	u64			work_runs;
 	u64			replace_attempts;
 	struct notifier_block	nh_nb;
+
+	spinlock_t		nh_lock;	/* watched and changed nexthops */
+	u32			*nh_watch;
+	u32			nh_nwatch;
+	bool			nh_watch_all;
+	u32			nh_dirty[VPNECMP_NH_DIRTY_MAX];
+	u32			nh_ndirty;
+	bool			nh_dirty_all;
+	u32			nh_self;
+	struct task_struct	*nh_self_task;
+	u32			nh_gen;
 };
 
 extern unsigned int vpnecmp_net_id;
 extern struct workqueue_struct *vpnecmp_wq;
+extern bool vpnecmp_stopping;
 
 static inline struct vpnecmp_net *vpnecmp_pernet(const struct net *net)
 {
@@ -300,7 +364,7 @@ void vpnecmp_nl_exit(void);
 void vpnecmp_ntf_path(struct vpnecmp_net *vn, const struct vpnecmp_path *path,
 		      u32 old_state, u64 cause_ns);
 void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
-		       bool all_down);
+		       bool all_down, u32 reason);
 
 /* xfrm.c */
 int vpnecmp_xfrm_init(void);
@@ -319,6 +383,7 @@ void vpnecmp_path_sa_stats(struct vpnecmp_net *vn, struct vpnecmp_path *path,
 
 /* nhgrp.c */
 int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn);
+void vpnecmp_nhgrp_net_pre_exit(struct vpnecmp_net *vn);
 void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn);
 void vpnecmp_work_fn(struct work_struct *work);
 int vpnecmp_nh_check(struct net *net, u32 nhid, bool want_group, u32 ifindex,

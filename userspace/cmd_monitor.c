@@ -84,6 +84,13 @@ static void vpnecmp_monitor_group(struct nlattr **n)
 	vpnecmp_print_bool(VPNECMP_JSON, "all_down", NULL, all_down);
 	if (all_down)
 		vpnecmp_print_string(VPNECMP_TEXT, NULL, "%s", "all-down");
+	/* "restored": the kernel group had been changed by someone else */
+	if (n[VPNECMP_NTF_A_REASON]) {
+		uint32_t reason = vpnecmp_attr_u32(n[VPNECMP_NTF_A_REASON]);
+
+		vpnecmp_print_string(reason == VPNECMP_REASON_NONE ? VPNECMP_JSON : VPNECMP_ANY,
+				     "reason", "reason %s", vpnecmp_reason_name(reason));
+	}
 	vpnecmp_print_attr_u64("timestamp_ns", "ts %" PRIu64, n[VPNECMP_NTF_A_TIMESTAMP_NS]);
 }
 

@@ -197,6 +197,10 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 			       vpnecmp_attr_str(n[VPNECMP_NTF_A_ERROR_MSG]) : "");
 		else if (n[VPNECMP_NTF_A_ALL_DOWN] && vpnecmp_attr_u8(n[VPNECMP_NTF_A_ALL_DOWN]))
 			vd_log(2, "group %s: all paths down, all-down policy applied", name);
+		else if (n[VPNECMP_NTF_A_REASON] &&
+			 vpnecmp_attr_u32(n[VPNECMP_NTF_A_REASON]) == VPNECMP_REASON_RESTORED)
+			vd_log(4, "group %s: the kernel group was changed by someone else; members restored",
+			       name);
 		else
 			vd_log(6, "group %s: members replaced", name);
 	}

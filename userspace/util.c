@@ -40,6 +40,8 @@ static const char *const vpnecmp_reason_names[] = {
 	[VPNECMP_REASON_SIGNALS_UP]	= "signals-up",
 	[VPNECMP_REASON_CONFIG]		= "config",
 	[VPNECMP_REASON_FLUSH]		= "flush",
+	[VPNECMP_REASON_RESTORED]	= "restored",
+	[VPNECMP_REASON_NEXTHOP_INVALID] = "nexthop-invalid",
 };
 
 static const char *const vpnecmp_group_type_names[] = {

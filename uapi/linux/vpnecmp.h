@@ -44,7 +44,11 @@
  *   PATH_NTF      VPNECMP_A_NTF{PATH, GROUP, OLD_STATE, NEW_STATE, REASON,
  *                 TIMESTAMP_NS, CAUSE_NS}
  *   GROUP_NTF     VPNECMP_A_NTF{GROUP, MEMBERS, ERROR, ALL_DOWN,
- *                 TIMESTAMP_NS}
+ *                 TIMESTAMP_NS, REASON}
+ *
+ * A GROUP_NTF's REASON is NONE for a replace that follows the paths, or
+ * RESTORED when the kernel group was found changed behind vpnecmp's back
+ * (e.g. "ip nexthop replace id G group ...") and its members were put back.
  *
  * Names are 1..15 printable ASCII characters without blanks.  MARK and IF_ID
  * are reported as 0 when not set: 0 matches SAs without a mark or if_id.
@@ -103,6 +107,10 @@ enum vpnecmp_reason {
 	VPNECMP_REASON_SIGNALS_UP, /* all signals up, hold-up started */
 	VPNECMP_REASON_CONFIG,	/* path added or its signals changed */
 	VPNECMP_REASON_FLUSH,	/* all SAs flushed */
+	VPNECMP_REASON_RESTORED, /* group: kernel group changed, restored */
+	VPNECMP_REASON_NEXTHOP_INVALID, /* the path's nexthop is no longer a
+					 * plain nexthop over its device
+					 */
 
 	__VPNECMP_REASON_MAX,
 	VPNECMP_REASON_MAX = __VPNECMP_REASON_MAX - 1

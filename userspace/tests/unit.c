@@ -333,6 +333,8 @@ static struct nl_msg *group_ntf(bool all_down)
 		nla_put_string(msg, VPNECMP_NTF_A_ERROR_MSG, "bad \"id\"\n");
 	nla_put_u8(msg, VPNECMP_NTF_A_ALL_DOWN, all_down);
 	nla_put_u64(msg, VPNECMP_NTF_A_TIMESTAMP_NS, 5);
+	nla_put_u32(msg, VPNECMP_NTF_A_REASON,
+		    all_down ? VPNECMP_REASON_NONE : VPNECMP_REASON_RESTORED);
 	nla_nest_end(msg, n);
 	return msg;
 }
@@ -349,7 +351,7 @@ static void check_monitor(void)
 	feed(group_ntf(false), vpnecmp_monitor_ntf, &path);
 	expect("monitor text",
 	       "[PATH] t1 group g1 up -> down reason sa ts 123456789\n"
-	       "[GROUP] g1 members 1/1(t1) 200/3 error 0 ts 5\n"
+	       "[GROUP] g1 members 1/1(t1) 200/3 error 0 reason restored ts 5\n"
 	       "[GROUP] g1 members 1/1(t1) 200/3 error -22 \"bad \\\"id\\\"\\n\" all-down ts 5\n"
 	       "UNKNOWN 99\n");
 
@@ -362,7 +364,7 @@ static void check_monitor(void)
 	       "\"reason\":\"sa\",\"timestamp_ns\":123456789,\"cause_ns\":123000000}\n"
 	       "{\"event\":\"group\",\"group\":\"g1\",\"members\":[{\"nhid\":1,\"weight\":1,\"path\":\"t1\"},"
 	       "{\"nhid\":200,\"weight\":3,\"path\":null}],\"error\":-22,\"error_msg\":\"bad \\\"id\\\"\\n\","
-	       "\"all_down\":true,\"timestamp_ns\":5}\n"
+	       "\"all_down\":true,\"reason\":\"none\",\"timestamp_ns\":5}\n"
 	       "{\"event\":\"unknown\",\"cmd\":99}\n");
 }
 
