@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The strongSwan feeder never causes an outage by itself.
+#
+# charon_stall: the gateway's charon is stopped (SIGSTOP) for 3 s, then for
+# 15 s while the daemon reconnects to it (SIGHUP: a charon that accepts the
+# connection and never answers), with the prober at 100 ms x 3 on both
+# paths.  If it fails, a slow or hung charon blocked the daemon's loop: the
+# probes read the pause as loss and pulled every tunnel at once (a false
+# all-down), or SIGTERM was not honoured while the daemon waited for charon,
+# or a timeout was logged as something else ("Protocol error").
+#
+# mbb_reauth: make-before-break reauthentication (charon.make_before_break
+# = yes) of both tunnels, 4 times each.  If it fails, the daemon tracked the
+# IKE SA by name: the old SA's late down event read as the tunnel going down
+# (dpd down) although a new IKE SA and CHILD_SA were already up.
+#
+# timeout: 300
+
+ALL_TESTS="
+	charon_stall
+	mbb_reauth
+"
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topo.sh"
+source "$(dirname "$0")/daemons.sh"
+
+# shellcheck disable=SC2034 # read by topo.sh
+ike_env()
+{
+	TOPO_KIND=xfrm
+	TOPO_IKE=1
+}
+
+charon_stall_env() { ike_env; }
+mbb_reauth_env() { ike_env; }
+
+# transitions: "t1=N t2=M", the module's transition counters of the paths
+transitions()
+{
+	vx -j path show | jq -r '[.[] | "\(.name)=\(.stats.transitions)"] | join(" ")'
+}
+
+# both_up: both paths up and in the group
+both_up()
+{
+	busywait 30000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show | jq -r '[.[].state] | join(\" \")')\" = 'up up' ]" &&
+		wait_members "1 2"
+}
+
+# charons [CGW_OPTS]: both charons, the tunnels up; CHARON_PID: the gateway's.
+# The cloud side runs no DPD of its own: while the gateway's charon is
+# stopped, it must not delete the SAs (that would be a real outage).
+charons()
+{
+	swanctl_conf cgw "$TMPDIR_T/cgw.swanctl.conf"
+	swanctl_conf aws "$TMPDIR_T/aws.swanctl.conf"
+	sed -i 's/dpd_delay = 1s/dpd_delay = 0s/' "$TMPDIR_T/aws.swanctl.conf"
+	charon_start aws "$TMPDIR_T/aws.swanctl.conf" || return 1
+	CHARON_OPTS=${1:-} charon_start cgw "$TMPDIR_T/cgw.swanctl.conf" || return 1
+	CHARON_PID=${DAEMON_PIDS##* }
+	[ "$(cat "/proc/$CHARON_PID/comm" 2>/dev/null)" = charon ] ||
+		{ ktap_print_msg "pid $CHARON_PID is not charon"; return 1; }
+}
+
+charon_stall()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf before after n t0 t1
+
+	charons || { fail "charons"; return; }
+	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici" \
+		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2" \
+		"probe t1 icmp 203.0.113.2 interval 100 multiplier 3" \
+		"probe t2 icmp 203.0.113.6 interval 100 multiplier 3"
+	# list-sas every second: one is always waiting when charon stops
+	VPNECMP_VICI_RESYNC_MS=1000 daemon_start "$conf" || { fail "daemon"; return; }
+	both_up || { fail "tunnels did not come up"; return; }
+	daemon_wait_log "strongswan: connected to charon" || { fail "not connected to charon"; return; }
+	sleep 1
+	before=$(transitions)
+
+	# 3 s: shorter than any timeout
+	kill -STOP "$CHARON_PID"
+	sleep 3
+	kill -CONT "$CHARON_PID"
+	sleep 1
+
+	# 15 s, and the daemon connects again meanwhile (reload)
+	n=$(grep -c "connected to charon" "$DAEMON_LOG")
+	kill -STOP "$CHARON_PID"
+	kill -HUP "$DAEMON_PID"
+	sleep 15
+	kill -CONT "$CHARON_PID"
+	busywait 30000 sh -c "[ \$(grep -c 'connected to charon' '$DAEMON_LOG') -gt $n ]" ||
+		fail "the daemon did not get back to charon after the stall"
+	sleep 2
+	after=$(transitions)
+	expect_eq "$after" "$before" "transitions across 3 s and 15 s charon stalls"
+	expect_eq "$(members 100)" "1 2" "group after the stalls"
+	grep -E "path t[12]: (probe|dpd) down" "$DAEMON_LOG" &&
+		fail "a signal went down while only charon was stalled"
+	grep -q "timeout" "$DAEMON_LOG" || fail "no timeout logged while charon did not answer"
+	grep -q "Protocol error" "$DAEMON_LOG" && fail "a timeout was logged as \"Protocol error\""
+
+	# SIGTERM while the daemon waits for a stopped charon
+	kill -STOP "$CHARON_PID"
+	kill -HUP "$DAEMON_PID"
+	sleep 1
+	t0=$(uptime_ms)
+	daemon_stop
+	t1=$(uptime_ms)
+	kill -CONT "$CHARON_PID"
+	ktap_print_msg "SIGTERM during a charon stall: the daemon exited after $((t1 - t0)) ms"
+	# a loose bound (emulation): the old client blocked up to 10 s
+	[ $((t1 - t0)) -lt 3000 ] || fail "SIGTERM took $((t1 - t0)) ms while charon was stopped"
+	expect_eq "$DAEMON_RC" 0 "exit status after SIGTERM"
+}
+
+# ike_ids CONN: the unique ids of the gateway's IKE SAs of CONN with their
+# state, and of their CHILD_SAs, as "ike=ID/STATE child=ID/STATE ..."
+ike_ids()
+{
+	swanctl_do cgw --list-sas --ike "$1" --raw 2>/dev/null |
+		grep -o -e "$1 {uniqueid=[0-9]* version=[0-9] state=[A-Z_]*" \
+			-e "name=$1 uniqueid=[0-9]* reqid=[0-9]* state=[A-Z_]*" |
+		sed -e 's/^.* {uniqueid=\([0-9]*\) version=[0-9] state=/ike=\1\//' \
+		    -e 's/^name=.* uniqueid=\([0-9]*\) reqid=[0-9]* state=/child=\1\//' |
+		tr '\n' ' '
+}
+
+mbb_reauth()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf before after old oid now i t n=0
+
+	charons "make_before_break = yes" || { fail "charons"; return; }
+	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici" \
+		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2"
+	daemon_start "$conf" || { fail "daemon"; return; }
+	both_up || { fail "tunnels did not come up"; return; }
+	daemon_wait_log "strongswan: connected to charon" || { fail "not connected to charon"; return; }
+	sleep 1
+	before=$(transitions)
+
+	for i in 1 2 3 4; do
+		for t in 1 2; do
+			old=$(ike_ids "tun-$t")
+			case $old in
+			*ike=*/ESTABLISHED*child=*/INSTALLED*) ;;
+			*) fail "tun-$t before reauthentication $i: $old"; return ;;
+			esac
+			oid=${old#ike=}
+			oid=${oid%%/*}
+			swanctl_do cgw --rekey --ike "tun-$t" --reauth >/dev/null 2>&1 ||
+				{ fail "swanctl --rekey --reauth tun-$t"; return; }
+			# done: one IKE SA, a new one, with its CHILD_SA installed
+			busywait 20000 sh -c "
+				now=\$(STRONGSWAN_CONF=$TMPDIR_T/cgw/strongswan.conf swanctl --list-sas --ike tun-$t --raw --uri unix://$TMPDIR_T/cgw/charon.vici 2>/dev/null)
+				[ \$(echo \"\$now\" | grep -c 'list-sa event') = 1 ] &&
+				echo \"\$now\" | grep -q 'state=INSTALLED' &&
+				! echo \"\$now\" | grep -q 'tun-$t {uniqueid=$oid '" ||
+				{ fail "reauthentication $i of tun-$t did not complete"; return; }
+			now=$(ike_ids "tun-$t")
+			[ "${now%% *}" != "${old%% *}" ] || { fail "tun-$t: same IKE SA $now"; return; }
+			n=$((n + 1))
+		done
+	done
+	ktap_print_msg "$n make-before-break reauthentications"
+	sleep 2
+	after=$(transitions)
+	expect_eq "$after" "$before" "transitions across the reauthentications"
+	grep "dpd down" "$DAEMON_LOG" && fail "the daemon logged dpd down for a tunnel that kept its SAs"
+	expect_eq "$(members 100)" "1 2" "group after the reauthentications"
+}
+
+run_tests "$ALL_TESTS"
