@@ -16,11 +16,22 @@
 # IKE SA by name: the old SA's late down event read as the tunnel going down
 # (dpd down) although a new IKE SA and CHILD_SA were already up.
 #
+# on_pull_refused: on-pull restart, and charon refuses the initiate (its
+# connection was unloaded).  If it fails, an answer "success = no" was
+# taken for success and the operator never learnt why the tunnel did not
+# come back.
+#
+# on_pull_backoff: a path pulled by the prober again shortly after a
+# restart.  If it fails, a flapping path made charon renegotiate its IKE SA
+# on every flap (no rate limit), or a pull inside the backoff was forgotten.
+#
 # timeout: 300
 
 ALL_TESTS="
 	charon_stall
 	mbb_reauth
+	on_pull_refused
+	on_pull_backoff
 "
 
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +47,8 @@ ike_env()
 
 charon_stall_env() { ike_env; }
 mbb_reauth_env() { ike_env; }
+on_pull_refused_env() { ike_env; }
+on_pull_backoff_env() { ike_env; }
 
 # transitions: "t1=N t2=M", the module's transition counters of the paths
 transitions()
@@ -53,11 +66,13 @@ both_up()
 # charons [CGW_OPTS]: both charons, the tunnels up; CHARON_PID: the gateway's.
 # The cloud side runs no DPD of its own: while the gateway's charon is
 # stopped, it must not delete the SAs (that would be a real outage).
+# CGW_START: the gateway's start_action (default start).
 charons()
 {
 	swanctl_conf cgw "$TMPDIR_T/cgw.swanctl.conf"
 	swanctl_conf aws "$TMPDIR_T/aws.swanctl.conf"
 	sed -i 's/dpd_delay = 1s/dpd_delay = 0s/' "$TMPDIR_T/aws.swanctl.conf"
+	sed -i "s/start_action = start/start_action = ${CGW_START:-start}/" "$TMPDIR_T/cgw.swanctl.conf"
 	charon_start aws "$TMPDIR_T/aws.swanctl.conf" || return 1
 	CHARON_OPTS=${1:-} charon_start cgw "$TMPDIR_T/cgw.swanctl.conf" || return 1
 	CHARON_PID=${DAEMON_PIDS##* }
@@ -172,6 +187,71 @@ mbb_reauth()
 	expect_eq "$after" "$before" "transitions across the reauthentications"
 	grep "dpd down" "$DAEMON_LOG" && fail "the daemon logged dpd down for a tunnel that kept its SAs"
 	expect_eq "$(members 100)" "1 2" "group after the reauthentications"
+}
+
+on_pull_refused()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf out
+
+	CGW_START=none charons || { fail "charons"; return; }
+	for t in 1 2; do
+		out=$(swanctl_do cgw --initiate --child "tun-$t" 2>&1) ||
+			{ fail "swanctl --initiate tun-$t: $out"; return; }
+	done
+	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici on-pull restart" \
+		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2" \
+		"probe t1 icmp 203.0.113.2 interval 100 multiplier 3"
+	daemon_start "$conf" || { fail "daemon"; return; }
+	both_up || { fail "tunnels did not come up"; return; }
+	# charon forgets connection tun-1 (start_action none: its SAs stay)
+	sed '0,/^tun-1 {/s//tun-gone {/' "$TMPDIR_T/cgw.swanctl.conf" > "$TMPDIR_T/cgw2.swanctl.conf"
+	out=$(swanctl_do cgw --load-conns --file "$TMPDIR_T/cgw2.swanctl.conf" 2>&1) ||
+		{ fail "swanctl --load-conns: $out"; return; }
+
+	esp_drop 1 on || { fail "tc"; return; }
+	wait_members "2" || fail "the prober did not pull t1"
+	daemon_wait_log "asking charon to restart IKE SA tun-1" || fail "no restart asked"
+	daemon_wait_log "path t1: charon refused to initiate CHILD_SA tun-1: .*not found" ||
+		fail "charon's refusal (success = no, errmsg) was not logged"
+	esp_drop 1 off
+}
+
+on_pull_backoff()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf t0 t1
+
+	charons || { fail "charons"; return; }
+	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici on-pull restart" \
+		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2" \
+		"probe t1 icmp 203.0.113.2 interval 100 multiplier 3"
+	daemon_start "$conf" || { fail "daemon"; return; }
+	both_up || { fail "tunnels did not come up"; return; }
+
+	# first pull: charon restarts tun-1 at once
+	esp_drop 1 on || { fail "tc"; return; }
+	daemon_wait_log "asking charon to restart IKE SA tun-1" || { fail "no restart asked"; return; }
+	t0=$(uptime_ms)
+	esp_drop 1 off
+	wait_members "1 2" || { fail "t1 did not return after the restart"; return; }
+
+	# pulled again: within the backoff, the request waits for its end
+	esp_drop 1 on || { fail "tc"; return; }
+	wait_members "2" || { fail "the prober did not pull t1 again"; return; }
+	t1=$(uptime_ms)
+	if [ $((t1 - t0)) -lt 9000 ]; then
+		daemon_wait_log "path t1: pulled again within the backoff" 3000 ||
+			fail "a second pull $((t1 - t0)) ms after the first was not held back"
+		[ "$(grep -c "asking charon to restart IKE SA tun-1" "$DAEMON_LOG")" = 1 ] ||
+			fail "charon was asked to restart tun-1 twice within the backoff"
+	else
+		ktap_print_msg "note: second pull $((t1 - t0)) ms after the first (slow guest): backoff not checked"
+	fi
+	# the held-back request goes out when the backoff ends, the next one later
+	busywait 20000 sh -c "[ \$(grep -c 'asking charon to restart IKE SA tun-1' '$DAEMON_LOG') -ge 2 ]" ||
+		fail "the held-back request never went to charon"
+	grep -q "asking charon to restart IKE SA tun-1 (next time in 20 s" "$DAEMON_LOG" ||
+		fail "the backoff did not double"
+	esp_drop 1 off
 }
 
 run_tests "$ALL_TESTS"

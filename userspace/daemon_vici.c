@@ -80,8 +80,8 @@ enum {
 #define VICI_RESYNC_MS		30000
 /* a send that would block: try again this soon */
 #define VICI_SEND_RETRY_MS	20
-/* on-pull: at most one request per path per backoff, 5 s doubling to 5 min */
-#define VICI_PULL_MIN_MS	5000
+/* on-pull: at most one request per path per backoff, 10 s doubling to 5 min */
+#define VICI_PULL_MIN_MS	10000
 #define VICI_PULL_MAX_MS	300000
 /* ... back to the minimum after this long without a pull */
 #define VICI_PULL_RESET_MS	600000
@@ -935,7 +935,7 @@ static bool vici_pull_wanted(const struct vd_path *p)
  * The module pulled a path for a reason charon cannot see (probe, bgp):
  * tell the far side too, by deleting the IKE SA (and bringing the
  * child up again with "restart"), instead of letting it wait for its DPD.
- * At most once per backoff (5 s doubling to 5 min) per path: a path that
+ * At most once per backoff (10 s doubling to 5 min) per path: a path that
  * flaps must not have charon renegotiate in a loop.
  */
 static void vici_path_state(struct vd_path *p, int state, int reason)
