@@ -954,7 +954,7 @@ static void vici_path_state(struct vd_path *p, int state, int reason)
 	now = vd_now_ms();
 	if (vici_fd < 0 || !vici_synced || now < v->pull_next) {
 		if (!v->pull_pending)
-			vd_log(5, "path %s: %s: asking charon to %s IKE SA %s later", p->name,
+			vd_log(5, "path %s: %s: will ask charon to %s IKE SA %s later", p->name,
 			       vici_fd < 0 || !vici_synced ? "charon not connected" :
 			       "pulled again within the backoff",
 			       vici_conf->on_pull == VD_ON_PULL_RESTART ? "restart" : "terminate",
