@@ -12,7 +12,7 @@
 # or a timeout was logged as something else ("Protocol error").
 #
 # mbb_reauth: make-before-break reauthentication (charon.make_before_break
-# = yes) of both tunnels, 4 times each.  If it fails, the daemon tracked the
+# = yes) of both tunnels, twice each.  If it fails, the daemon tracked the
 # IKE SA by name: the old SA's late down event read as the tunnel going down
 # (dpd down) although a new IKE SA and CHILD_SA were already up.
 #
@@ -25,7 +25,7 @@
 # restart.  If it fails, a flapping path made charon renegotiate its IKE SA
 # on every flap (no rate limit), or a pull inside the backoff was forgotten.
 #
-# timeout: 300
+# timeout: 420
 
 ALL_TESTS="
 	charon_stall
@@ -82,7 +82,7 @@ charons()
 
 charon_stall()
 {
-	local conf=$TMPDIR_T/vpnecmp.conf before after n t0 t1
+	local conf=$TMPDIR_T/vpnecmp.conf before after from n t0 t1
 
 	charons || { fail "charons"; return; }
 	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici" \
@@ -95,6 +95,7 @@ charon_stall()
 	daemon_wait_log "strongswan: connected to charon" || { fail "not connected to charon"; return; }
 	sleep 1
 	before=$(transitions)
+	from=$(($(wc -l < "$DAEMON_LOG") + 1))
 
 	# 3 s: shorter than any timeout
 	kill -STOP "$CHARON_PID"
@@ -114,7 +115,7 @@ charon_stall()
 	after=$(transitions)
 	expect_eq "$after" "$before" "transitions across 3 s and 15 s charon stalls"
 	expect_eq "$(members 100)" "1 2" "group after the stalls"
-	grep -E "path t[12]: (probe|dpd) down" "$DAEMON_LOG" &&
+	tail -n +"$from" "$DAEMON_LOG" | grep -E "path t[12]: (probe|dpd) down" &&
 		fail "a signal went down while only charon was stalled"
 	grep -q "timeout" "$DAEMON_LOG" || fail "no timeout logged while charon did not answer"
 	grep -q "Protocol error" "$DAEMON_LOG" && fail "a timeout was logged as \"Protocol error\""
@@ -158,7 +159,7 @@ mbb_reauth()
 	sleep 1
 	before=$(transitions)
 
-	for i in 1 2 3 4; do
+	for i in 1 2; do
 		for t in 1 2; do
 			old=$(ike_ids "tun-$t")
 			case $old in
@@ -191,7 +192,7 @@ mbb_reauth()
 
 on_pull_refused()
 {
-	local conf=$TMPDIR_T/vpnecmp.conf out
+	local conf=$TMPDIR_T/vpnecmp.conf out t
 
 	CGW_START=none charons || { fail "charons"; return; }
 	for t in 1 2; do
@@ -218,19 +219,24 @@ on_pull_refused()
 
 on_pull_backoff()
 {
-	local conf=$TMPDIR_T/vpnecmp.conf t0 t1
+	local conf=$TMPDIR_T/vpnecmp.conf t0 t1 n
 
 	charons || { fail "charons"; return; }
+	# probes that do not flap under emulation, still fast enough for two
+	# pulls inside the 10 s backoff
 	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici on-pull restart" \
 		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2" \
-		"probe t1 icmp 203.0.113.2 interval 100 multiplier 3"
+		"probe t1 icmp 203.0.113.2 interval 200 multiplier 5"
 	daemon_start "$conf" || { fail "daemon"; return; }
 	both_up || { fail "tunnels did not come up"; return; }
+	n=$(grep -c "asking charon to restart IKE SA tun-1" "$DAEMON_LOG")
 
 	# first pull: charon restarts tun-1 at once
 	esp_drop 1 on || { fail "tc"; return; }
-	daemon_wait_log "asking charon to restart IKE SA tun-1" || { fail "no restart asked"; return; }
+	busywait 20000 sh -c "[ \$(grep -c 'asking charon to restart IKE SA tun-1' '$DAEMON_LOG') -gt $n ]" ||
+		{ fail "no restart asked"; return; }
 	t0=$(uptime_ms)
+	n=$(grep -c "asking charon to restart IKE SA tun-1" "$DAEMON_LOG")
 	esp_drop 1 off
 	wait_members "1 2" || { fail "t1 did not return after the restart"; return; }
 
@@ -241,17 +247,18 @@ on_pull_backoff()
 	if [ $((t1 - t0)) -lt 9000 ]; then
 		daemon_wait_log "path t1: pulled again within the backoff" 3000 ||
 			fail "a second pull $((t1 - t0)) ms after the first was not held back"
-		[ "$(grep -c "asking charon to restart IKE SA tun-1" "$DAEMON_LOG")" = 1 ] ||
+		[ "$(grep -c "asking charon to restart IKE SA tun-1" "$DAEMON_LOG")" = "$n" ] ||
 			fail "charon was asked to restart tun-1 twice within the backoff"
 	else
 		ktap_print_msg "note: second pull $((t1 - t0)) ms after the first (slow guest): backoff not checked"
 	fi
 	# the held-back request goes out when the backoff ends, the next one later
-	busywait 20000 sh -c "[ \$(grep -c 'asking charon to restart IKE SA tun-1' '$DAEMON_LOG') -ge 2 ]" ||
+	busywait 20000 sh -c "[ \$(grep -c 'asking charon to restart IKE SA tun-1' '$DAEMON_LOG') -gt $n ]" ||
 		fail "the held-back request never went to charon"
 	grep -q "asking charon to restart IKE SA tun-1 (next time in 20 s" "$DAEMON_LOG" ||
 		fail "the backoff did not double"
 	esp_drop 1 off
+	dump_log "$DAEMON_LOG" 200
 }
 
 run_tests "$ALL_TESTS"
