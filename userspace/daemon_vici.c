@@ -85,6 +85,8 @@ enum {
 #define VICI_PULL_MAX_MS	300000
 /* ... back to the minimum after this long without a pull */
 #define VICI_PULL_RESET_MS	600000
+/* on-pull terminate: wait this long (ms, a string for VICI) for the DELETE */
+#define VICI_TERMINATE_MS	"2000"
 #define VICI_QUEUE_MAX		4096
 #define VICI_DEPTH		16
 
@@ -896,12 +898,20 @@ static void vici_queue_pull(unsigned int i, bool initiate)
 	if (initiate) {
 		vb_kv(&r->msg, "child", p->child);
 		vb_kv(&r->msg, "ike", p->ike);
+		/* negative: charon answers at once and acts in the background */
+		vb_kv(&r->msg, "timeout", "-1");
 	} else {
+		/*
+		 * charon answers once the IKE SA is gone: the far side's
+		 * answer to the DELETE or, after VICI_TERMINATE_MS, without
+		 * it (force).  An initiate sent earlier could pick the dying
+		 * IKE SA for its CHILD_SA and vanish with it.
+		 */
 		vb_kv(&r->msg, "ike", p->ike);
+		vb_kv(&r->msg, "force", "yes");
+		vb_kv(&r->msg, "timeout", VICI_TERMINATE_MS);
 		r->restart = vici_conf->on_pull == VD_ON_PULL_RESTART && p->child[0];
 	}
-	/* negative: charon answers at once and acts in the background */
-	vb_kv(&r->msg, "timeout", "-1");
 	vq_add(r);
 }
 
