@@ -649,9 +649,12 @@ static void vici_flush(void)
 
 static struct vici_req *vq_new(enum vici_req_kind kind, unsigned int type, const char *name)
 {
-	struct vici_req *r = vici_alloc(NULL, sizeof(*r));
+	struct vici_req *r = calloc(1, sizeof(*r));
 
-	memset(r, 0, sizeof(*r));
+	if (!r) {
+		vd_log(2, "out of memory");
+		exit(1);
+	}
 	r->kind = kind;
 	r->path = -1;
 	r->timeout_ms = VICI_TIMEOUT_MS;
