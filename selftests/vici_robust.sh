@@ -87,6 +87,8 @@ stall()
 {
 	local before after from n
 
+	# not in the middle of a flap of the prober's own
+	both_up || fail "paths not up before the stall"
 	before=$(transitions)
 	from=$(($(wc -l < "$DAEMON_LOG") + 1))
 	n=$(grep -c "connected to charon" "$DAEMON_LOG")
