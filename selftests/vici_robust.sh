@@ -146,8 +146,9 @@ charon_stall()
 	t1=$(uptime_ms)
 	kill -CONT "$CHARON_PID"
 	ktap_print_msg "SIGTERM during a charon stall: the daemon exited after $((t1 - t0)) ms"
-	# a loose bound (emulation): the old client blocked up to 10 s
-	[ $((t1 - t0)) -lt 3000 ] || fail "SIGTERM took $((t1 - t0)) ms while charon was stopped"
+	# a loose bound (emulation on a shared host): the old client blocked
+	# up to 10 s
+	[ $((t1 - t0)) -lt 5000 ] || fail "SIGTERM took $((t1 - t0)) ms while charon was stopped"
 	expect_eq "$DAEMON_RC" 0 "exit status after SIGTERM"
 }
 
@@ -167,7 +168,13 @@ mbb_reauth()
 {
 	local conf=$TMPDIR_T/vpnecmp.conf before after old oid now i t n=0
 
-	charons "make_before_break = yes" || { fail "charons"; return; }
+	# IKE retransmits as charon's defaults, not daemons.sh's fast ones: a
+	# loaded emulated host can take longer than 2 s for an IKE_AUTH, and
+	# a reauthentication that gives up is a real outage, not the subject
+	charons "make_before_break = yes
+		retransmit_tries = 5
+		retransmit_timeout = 4.0
+		retransmit_base = 1.8" || { fail "charons"; return; }
 	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici" \
 		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2"
 	daemon_start "$conf" || { fail "daemon"; return; }
@@ -205,6 +212,8 @@ mbb_reauth()
 	expect_eq "$after" "$before" "transitions across the reauthentications"
 	grep "dpd down" "$DAEMON_LOG" && fail "the daemon logged dpd down for a tunnel that kept its SAs"
 	expect_eq "$(members 100)" "1 2" "group after the reauthentications"
+	[ "$RET" = 0 ] || grep -e "reauth" -e "failed" -e "giving up" -e "CHILD_SA .* established" \
+		-e "deleting IKE_SA" -e "retransmit" "$TMPDIR_T/cgw/charon.log" | tail -n 60 | sed 's/^/#   /'
 }
 
 on_pull_refused()
