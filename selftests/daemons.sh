@@ -17,6 +17,7 @@ side_ns()
 # charon_start SIDE SWANCTL_CONF: a charon of its own in SIDE's namespace
 # (private /run for its pid file), then its connections and secrets loaded.
 # Fast DPD retransmits: a dead peer is declared after ~2 s, not ~165 s.
+# CHARON_OPTS: more lines for the charon { } section of strongswan.conf.
 charon_start()
 {
 	local side=$1 conf=$2 ns dir=$TMPDIR_T/$1
@@ -30,6 +31,7 @@ charon_start()
 		retransmit_tries = 2
 		retransmit_timeout = 0.5
 		retransmit_base = 1.2
+		${CHARON_OPTS:-}
 		plugins {
 			vici {
 				socket = unix://$dir/charon.vici
