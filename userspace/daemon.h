@@ -116,7 +116,8 @@ struct vd_conf {
 };
 
 /* daemon_conf.c */
-int vd_conf_load(const char *file, struct vd_conf *conf);
+/* 0, or -1 with "FILE:LINE: what is wrong" in err; prints nothing. */
+int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errlen);
 void vd_conf_free(struct vd_conf *conf);
 struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name);
 const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
@@ -129,6 +130,8 @@ void vd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up,
 	       const char *why);
 uint64_t vd_now_ms(void);
+/* A device that a path waits for appeared: apply the file again. */
+void vd_reapply(void);
 
 /* Feeders.  open: after each (re)load of the config; fd/handle: poll. */
 struct vd_feeder {
@@ -148,5 +151,6 @@ struct vd_feeder {
 extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
 extern const struct vd_feeder vd_feeder_probe;
+extern const struct vd_feeder vd_feeder_link;
 
 #endif /* _VPNECMP_DAEMON_H */

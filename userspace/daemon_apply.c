@@ -8,7 +8,8 @@
  * whose tunables changed is set in place, one that is equal is not touched,
  * so a restart of the daemon with the same file changes nothing and moves no
  * flow.  Objects that are not in the file are deleted: the file is the whole
- * configuration of the namespace.
+ * configuration of the namespace.  A path whose device does not exist yet is
+ * left out until the device appears.
  *
  * If the kernel refuses a request half way, the objects read before the
  * first change are put back the same way, so the module is never left half
@@ -330,6 +331,9 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 
 		if (!add && c->weight == p->weight && c->tier == p->tier &&
 		    c->signals == p->signals && c->hold_up == hold_up)
+			continue;
+		/* its device does not exist yet: added when it appears (daemon.c) */
+		if (add && !if_nametoindex(p->dev))
 			continue;
 		vd_log(6, "path %s: %s", p->name, add ? "add" : "set");
 		ret = vd_path_put(nl, p, hold_up, add);

@@ -168,11 +168,13 @@ void vpnecmp_next_arg(const struct vpnecmp_cmd *cmd, int *argc, char ***argv)
 }
 
 /*
- * Strict unsigned parsing: digits only (no sign, no blanks, no octal),
- * "0x" hex where allowed, the whole word, and the range.
+ * Strict unsigned parsing, the same for the command line and the daemon's
+ * file: decimal digits only (no sign, no blanks; a leading zero is just a
+ * zero, "010" is ten, never octal), "0x" hex only where hex is allowed (marks
+ * and interface ids), the whole word, and the range.  Returns 0, -EINVAL
+ * (not a number) or -ERANGE (outside min..max); never prints.
  */
-uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
-			 uint32_t max, bool hex)
+int vpnecmp_parse_u32(const char *arg, uint32_t min, uint32_t max, bool hex, uint32_t *out)
 {
 	const char *digits = arg;
 	unsigned long long v;
@@ -184,23 +186,73 @@ uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
 		base = 16;
 	}
 	if (!*digits || !strchr(base == 16 ? "0123456789abcdefABCDEF" : "0123456789", *digits))
-		vpnecmp_invarg(arg, "%s is not a number", what);
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(digits, &end, base);
 	if (*end)
-		vpnecmp_invarg(arg, "%s is not a number", what);
+		return -EINVAL;
 	if (errno == ERANGE || v < min || v > max)
-		vpnecmp_invarg(arg, "%s is out of range %u..%u", what, min, max);
-	return (uint32_t)v;
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* The reason, as both the CLI and the daemon print it after the word. */
+const char *vpnecmp_u32_error(int err, const char *what, uint32_t min, uint32_t max,
+			      char *buf, size_t len)
+{
+	if (err == -ERANGE)
+		snprintf(buf, len, "%s is out of range %u..%u", what, min, max);
+	else
+		snprintf(buf, len, "%s is not a number", what);
+	return buf;
+}
+
+uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
+			 uint32_t max, bool hex)
+{
+	uint32_t v = 0;
+	char buf[128];
+	int err;
+
+	err = vpnecmp_parse_u32(arg, min, max, hex, &v);
+	if (err)
+		vpnecmp_invarg(arg, "%s", vpnecmp_u32_error(err, what, min, max, buf, sizeof(buf)));
+	return v;
+}
+
+/*
+ * Group and path names: 1..VPNECMP_NAME_MAX - 1 characters out of
+ * [A-Za-z0-9_.-], so that they print the same in text, JSON and Prometheus
+ * labels.  The module refuses any other name too.  Returns 0 or an error
+ * with its reason in buf; never prints.
+ */
+int vpnecmp_check_name(const char *arg, const char *what, char *buf, size_t len)
+{
+	size_t n = strlen(arg);
+
+	if (!n || n >= VPNECMP_NAME_MAX) {
+		snprintf(buf, len, "%s name must be 1 to %d characters", what,
+			 VPNECMP_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (const char *c = arg; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-')
+			continue;
+		snprintf(buf, len, "%s name may only contain letters, digits, '_', '.' and '-'",
+			 what);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 const char *vpnecmp_get_name(const char *arg, const char *what)
 {
-	size_t len = strlen(arg);
+	char buf[128];
 
-	if (!len || len >= VPNECMP_NAME_MAX)
-		vpnecmp_invarg(arg, "%s name must be 1 to %d characters", what,
-			       VPNECMP_NAME_MAX - 1);
+	if (vpnecmp_check_name(arg, what, buf, sizeof(buf)))
+		vpnecmp_invarg(arg, "%s", buf);
 	return arg;
 }
 
