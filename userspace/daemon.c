@@ -115,6 +115,8 @@ static void vd_push_signals(void)
 		VPNECMP_SIGNAL_DPD, VPNECMP_SIGNAL_BGP, VPNECMP_SIGNAL_PROBE,
 	};
 
+	if (!vd_cmd)
+		return;
 	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
 		struct vd_path *p = &vd_conf.paths[i];
 
