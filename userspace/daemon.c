@@ -234,16 +234,7 @@ static void vd_feeders_close(void)
 		vd_feeders[i]->close();
 }
 
-/* Paths whose device does not exist (yet): the module cannot have them. */
-static void vd_log_waiting(const struct vd_conf *conf)
-{
-	for (unsigned int i = 0; i < conf->npaths; i++)
-		if (!if_nametoindex(conf->paths[i].dev))
-			vd_log(4, "path %s: device %s does not exist yet: waiting for it",
-			       conf->paths[i].name, conf->paths[i].dev);
-}
-
-/* A device a path waits for appeared (daemon_link.c): apply the file again. */
+/* What a group or path waited for appeared (daemon_link.c): apply again. */
 void vd_reapply(void)
 {
 	if (!vd_cmd)
@@ -296,7 +287,6 @@ static void vd_reload(const char *file)
 	vd_quiet = false;
 	vd_conf_free(&vd_conf);
 	vd_conf = next;
-	vd_log_waiting(&vd_conf);
 	vd_push_signals();
 	return;
 
@@ -452,7 +442,6 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	} else {
 		vd_log(4, "the vpnecmp module is not loaded: waiting for it");
 	}
-	vd_log_waiting(&vd_conf);
 	if (vd_feeders_open(&vd_conf))
 		return VPNECMP_EXIT_ERROR;
 

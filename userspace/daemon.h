@@ -125,6 +125,16 @@ const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);
 
+/* Per group and path of a conf: true while the kernel cannot take it yet. */
+struct vd_wait {
+	bool *groups;
+	bool *paths;
+};
+
+/* Fills wait (free with vd_wait_free), returns how many objects wait. */
+unsigned int vd_conf_waiting(const struct vd_conf *conf, struct vd_wait *wait, bool log);
+void vd_wait_free(struct vd_wait *wait);
+
 /* daemon.c */
 void vd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up,

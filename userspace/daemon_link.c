@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vpnecmp daemon: paths waiting for their device.
+ * vpnecmp daemon: groups and paths waiting for their nexthop or device.
  *
- * The module holds a path by its device's ifindex, so a path whose tunnel
- * device does not exist yet (the IKE daemon or ifupdown creates it after
- * vpnecmp starts) cannot be added; it is not an error either.  While some
- * path waits, this feeder follows RTNLGRP_LINK on a plain non-blocking
- * NETLINK_ROUTE socket and, when a device of that name appears, has the
- * file applied again (vd_reapply()).  Nothing is opened when no path waits.
+ * The module holds a path by its device's ifindex and its nexthop, a group
+ * by its nexthop group, so what the tunnels bring (the IKE daemon or
+ * ifupdown creates them after vpnecmp starts) cannot be added before it
+ * exists; it is not an error either (daemon_apply.c leaves it out).  While
+ * something waits, this feeder follows RTNLGRP_LINK and RTNLGRP_NEXTHOP on
+ * a plain non-blocking NETLINK_ROUTE socket and, when a device or nexthop
+ * that something waits for appears, has the file applied again
+ * (vd_reapply()).  Nothing is opened when nothing waits.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,24 +17,47 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
 #include "daemon.h"
 
 static struct vd_conf *link_conf;
 static int link_fd = -1;
-static bool *link_wait;		/* per path: its device was missing */
+static struct vd_wait link_wait;
 
-/* Which paths wait for their device; true if any does. */
+/* What waits now; true if anything does. */
 static bool link_scan(void)
 {
-	bool any = false;
+	vd_wait_free(&link_wait);
+	return vd_conf_waiting(link_conf, &link_wait, false) > 0;
+}
 
+/* A device (dev) or nexthop (nhid) appeared: does anything wait for it? */
+static bool link_wanted(const char *dev, uint32_t nhid)
+{
+	bool hit = false;
+
+	if (!link_wait.paths || !link_wait.groups)
+		return false;
 	for (unsigned int i = 0; i < link_conf->npaths; i++) {
-		link_wait[i] = !if_nametoindex(link_conf->paths[i].dev);
-		any |= link_wait[i];
+		const struct vd_path *p = &link_conf->paths[i];
+
+		if (!link_wait.paths[i] || (dev ? strcmp(p->dev, dev) != 0 : p->nhid != nhid))
+			continue;
+		if (dev)
+			vd_log(6, "path %s: device %s appeared", p->name, dev);
+		else
+			vd_log(6, "path %s: nexthop %u appeared", p->name, nhid);
+		hit = true;
 	}
-	return any;
+	for (unsigned int i = 0; i < link_conf->ngroups && !dev; i++) {
+		if (!link_wait.groups[i] || link_conf->groups[i].nhid != nhid)
+			continue;
+		vd_log(6, "group %s: nexthop %u appeared", link_conf->groups[i].name, nhid);
+		hit = true;
+	}
+	return hit;
 }
 
 static void link_close(void)
@@ -40,32 +65,29 @@ static void link_close(void)
 	if (link_fd >= 0)
 		close(link_fd);
 	link_fd = -1;
-	free(link_wait);
-	link_wait = NULL;
+	vd_wait_free(&link_wait);
 }
 
 static int link_open(struct vd_conf *conf)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1U << (RTNLGRP_LINK - 1) };
-
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	unsigned int nh = RTNLGRP_NEXTHOP;
 	int err;
 
 	link_conf = conf;
-	link_wait = calloc(conf->npaths + 1, sizeof(*link_wait));
-	if (!link_wait)
-		return -ENOMEM;
 	if (!link_scan())
 		return 0;
+	sa.nl_groups = 1U << (RTNLGRP_LINK - 1);
 	link_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (link_fd < 0 || bind(link_fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (link_fd < 0 || bind(link_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(link_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh))) {
 		err = errno;
-		vd_log(3, "cannot follow the network devices: %s", strerror(err));
+		vd_log(3, "cannot follow the network devices and nexthops: %s", strerror(err));
 		link_close();
 		return -err;
 	}
 	return 0;
 }
-
 
 static int link_fds(int *fds, int max)
 {
@@ -73,6 +95,41 @@ static int link_fds(int *fds, int max)
 		return 0;
 	fds[0] = link_fd;
 	return 1;
+}
+
+static bool link_msg(const struct nlmsghdr *h)
+{
+	const struct rtattr *a;
+	int alen;
+
+	if (h->nlmsg_type == RTM_NEWLINK) {
+		const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+		alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+		for (a = IFLA_RTA(ifi); alen > 0 && RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+			char name[IF_NAMESIZE] = "";
+
+			if (a->rta_type != IFLA_IFNAME)
+				continue;
+			memcpy(name, RTA_DATA(a), RTA_PAYLOAD(a) < sizeof(name) ?
+			       RTA_PAYLOAD(a) : sizeof(name) - 1);
+			return link_wanted(name, 0);
+		}
+	} else if (h->nlmsg_type == RTM_NEWNEXTHOP) {
+		const struct nhmsg *nhm = NLMSG_DATA(h);
+
+		alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*nhm));
+		for (a = (const struct rtattr *)(nhm + 1); alen > 0 && RTA_OK(a, alen);
+		     a = RTA_NEXT(a, alen)) {
+			uint32_t id;
+
+			if (a->rta_type != NHA_ID || RTA_PAYLOAD(a) < sizeof(id))
+				continue;
+			memcpy(&id, RTA_DATA(a), sizeof(id));
+			return link_wanted(NULL, id);
+		}
+	}
+	return false;
 }
 
 static void link_handle(int fd)
@@ -87,37 +144,18 @@ static void link_handle(int fd)
 		int rest;
 
 		if (len < 0) {
-			if (errno == EINTR || errno == ENOBUFS) {
-				/* lost some: look at every waiting path */
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				/* lost some: look again at what waits */
 				appeared = true;
 				continue;
 			}
 			break;
 		}
 		rest = (int)len;
-		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rest); h = NLMSG_NEXT(h, rest)) {
-			const struct ifinfomsg *ifi = NLMSG_DATA(h);
-			int alen = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
-			const struct rtattr *a;
-
-			if (h->nlmsg_type != RTM_NEWLINK || alen < 0)
-				continue;
-			for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-				char name[IF_NAMESIZE] = "";
-
-				if (a->rta_type != IFLA_IFNAME)
-					continue;
-				memcpy(name, RTA_DATA(a), RTA_PAYLOAD(a) < sizeof(name) ?
-				       RTA_PAYLOAD(a) : sizeof(name) - 1);
-				for (unsigned int i = 0; i < link_conf->npaths; i++) {
-					if (!link_wait[i] || strcmp(link_conf->paths[i].dev, name))
-						continue;
-					vd_log(6, "path %s: device %s appeared",
-					       link_conf->paths[i].name, name);
-					appeared = true;
-				}
-			}
-		}
+		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rest); h = NLMSG_NEXT(h, rest))
+			appeared |= link_msg(h);
 	}
 	if (appeared) {
 		vd_reapply();
