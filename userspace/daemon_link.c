@@ -157,9 +157,21 @@ static void link_handle(int fd)
 		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rest); h = NLMSG_NEXT(h, rest))
 			appeared |= link_msg(h);
 	}
-	if (appeared) {
+	/*
+	 * What appears while the file is applied (the nexthop right after its
+	 * device) may have been looked up too early by the apply and too late
+	 * for the next wake-up: apply again until nothing changed meanwhile.
+	 */
+	for (int tries = 0; appeared && tries < 3; tries++) {
+		struct vd_wait before = { 0 };
+
+		vd_conf_waiting(link_conf, &before, false);
 		vd_reapply();
 		link_scan();
+		appeared = before.groups && before.paths && link_wait.groups && link_wait.paths &&
+			   (memcmp(before.groups, link_wait.groups, link_conf->ngroups * sizeof(bool)) ||
+			    memcmp(before.paths, link_wait.paths, link_conf->npaths * sizeof(bool)));
+		vd_wait_free(&before);
 	}
 }
 
