@@ -70,6 +70,7 @@ int vpnecmp_parse_u32(const char *arg, uint32_t min, uint32_t max, bool hex, uin
 const char *vpnecmp_u32_error(int err, const char *what, uint32_t min, uint32_t max,
 			      char *buf, size_t len);
 int vpnecmp_check_name(const char *arg, const char *what, char *buf, size_t len);
+int vpnecmp_parse_signals(const char *arg, uint32_t *mask, char *why, size_t len);
 uint32_t vpnecmp_get_signals(const char *arg);
 int vpnecmp_get_signal(const char *arg);	/* -1 if unknown */
 

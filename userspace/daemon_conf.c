@@ -415,23 +415,14 @@ static int vd_parse_path(struct vd_parser *p, struct vd_conf *conf)
 				return -1;
 			path->has_hold_up = true;
 		} else if (!strcmp(key, "signals")) {
-			char buf[64], *tok, *save = NULL;
+			char why[128];
 
 			s = vd_value(p, key);
 			if (!s)
 				return -1;
-			snprintf(buf, sizeof(buf), "%s", s);
-			path->signals = 0;
-			for (tok = strtok_r(buf, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				int sig = vpnecmp_get_signal(tok);
-
-				if (sig < 0) {
-					vd_perr(p, "\"%s\": unknown signal (sa, dpd, bgp, probe, admin)",
-						tok);
-					return -1;
-				}
-				path->signals |= 1U << sig;
+			if (vpnecmp_parse_signals(s, &path->signals, why, sizeof(why))) {
+				vd_perr(p, "argument \"%s\" is wrong: %s", s, why);
+				return -1;
 			}
 			has_signals = true;
 		} else {

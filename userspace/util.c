@@ -266,29 +266,49 @@ int vpnecmp_get_signal(const char *arg)
 	return -1;
 }
 
-uint32_t vpnecmp_get_signals(const char *arg)
+/*
+ * "sa,dpd,...": the mask, or -EINVAL with the reason in why.  The CLI and
+ * the daemon's file read signal lists with this one; it never prints.
+ */
+int vpnecmp_parse_signals(const char *arg, uint32_t *out, char *why, size_t len)
 {
 	const char *p = arg, *comma;
 	uint32_t mask = 0;
 	char word[16];
-	size_t len;
+	size_t n;
 	int sig;
 
 	for (;;) {
 		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
-		if (!len || len >= sizeof(word))
-			vpnecmp_invarg(arg, "signals must be a list of sa, dpd, bgp, probe, admin");
-		memcpy(word, p, len);
-		word[len] = '\0';
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!n || n >= sizeof(word)) {
+			snprintf(why, len, "signals must be a list of sa, dpd, bgp, probe, admin");
+			return -EINVAL;
+		}
+		memcpy(word, p, n);
+		word[n] = '\0';
 		sig = vpnecmp_get_signal(word);
-		if (sig < 0)
-			vpnecmp_invarg(arg, "\"%s\" is not a signal (sa, dpd, bgp, probe, admin)", word);
+		if (sig < 0) {
+			snprintf(why, len, "\"%s\" is not a signal (sa, dpd, bgp, probe, admin)", word);
+			return -EINVAL;
+		}
 		mask |= 1U << sig;
-		if (!comma)
-			return mask;
+		if (!comma) {
+			*out = mask;
+			return 0;
+		}
 		p = comma + 1;
 	}
+}
+
+uint32_t vpnecmp_get_signals(const char *arg)
+{
+	uint32_t mask = 0;
+	char why[128];
+
+	if (vpnecmp_parse_signals(arg, &mask, why, sizeof(why)))
+		vpnecmp_invarg(arg, "%s", why);
+	return mask;
 }
 
 const char *vpnecmp_signals_str(uint32_t mask, char *buf, size_t len)

@@ -539,6 +539,11 @@ static void check_conf(void)
 	check_conf_value("two prefixes", c.npaths == 1 && c.paths[0].bgp_nprefix == 2);
 	vd_conf_free(&c);
 
+	check_conf_case("unknown signal, the CLI's message",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 " signals sa,carrier\n",
+			":2: argument \"sa,carrier\" is wrong: \"carrier\" is not a signal (sa, dpd, bgp, probe, admin)",
+			&c);
+
 	/* an empty file deletes everything: only when it says so */
 	check_conf_case("empty file refused", "",
 			": no group and no path: applied, this file would delete every group and path of the namespace; refused (write a line \"empty\" if that is what you mean)",
