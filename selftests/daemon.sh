@@ -140,10 +140,12 @@ module_refuses_rolls_back()
 	daemon_start "$conf" || { fail "start"; return; }
 	before=$(snapshot)
 
-	# Valid for the parser; the module refuses t3: nexthop 55 does not
-	# exist.  The group's new hold-up, applied first, must be undone.
+	# Valid for the parser; the module refuses t3: nexthop 99 (the
+	# blackhole) does not go through t2.  (A nexthop that does not exist
+	# is waited for, not refused.)  The group's new hold-up, applied first,
+	# must be undone.
 	DAEMON_HOLD=700 daemon_conf "$conf" \
-		"path t3 group g dev t2 nhid 55 local 192.0.2.9 remote 192.0.2.10 mark 3"
+		"path t3 group g dev t2 nhid 99 local 192.0.2.9 remote 192.0.2.10 mark 3"
 	kill -HUP "$DAEMON_PID"
 	daemon_wait_log "refused by the module" || fail "no 'refused' in the log"
 	grep -q "restoring the previous one" "$DAEMON_LOG" || fail "no rollback logged"
