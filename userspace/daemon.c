@@ -41,7 +41,7 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_vici,
 	&vd_feeder_bgp,
 	&vd_feeder_probe,
-	&vd_feeder_link,
+	&vd_feeder_wait,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
@@ -234,7 +234,7 @@ static void vd_feeders_close(void)
 		vd_feeders[i]->close();
 }
 
-/* What a group or path waited for appeared (daemon_link.c): apply again. */
+/* What a group or path waited for appeared (daemon_wait.c): apply again. */
 void vd_reapply(void)
 {
 	if (!vd_cmd)

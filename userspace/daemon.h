@@ -161,6 +161,6 @@ struct vd_feeder {
 extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
 extern const struct vd_feeder vd_feeder_probe;
-extern const struct vd_feeder vd_feeder_link;
+extern const struct vd_feeder vd_feeder_wait;
 
 #endif /* _VPNECMP_DAEMON_H */

@@ -13,7 +13,7 @@
  * A group whose kernel nexthop group does not exist yet, a path whose device
  * or nexthop does not (the tunnels come up after the daemon at boot), waits:
  * it is left out, and an object of that name the module has is left alone,
- * until daemon_link.c sees the device or nexthop appear and has the file
+ * until daemon_wait.c sees the device or nexthop appear and has the file
  * applied again.
  *
  * If the kernel refuses a request half way, the objects read before the

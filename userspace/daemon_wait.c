@@ -22,28 +22,28 @@
 
 #include "daemon.h"
 
-static struct vd_conf *link_conf;
-static int link_fd = -1;
-static struct vd_wait link_wait;
+static struct vd_conf *wait_conf;
+static int wait_fd = -1;
+static struct vd_wait wait_set;
 
 /* What waits now; true if anything does. */
-static bool link_scan(void)
+static bool wait_scan(void)
 {
-	vd_wait_free(&link_wait);
-	return vd_conf_waiting(link_conf, &link_wait, false) > 0;
+	vd_wait_free(&wait_set);
+	return vd_conf_waiting(wait_conf, &wait_set, false) > 0;
 }
 
 /* A device (dev) or nexthop (nhid) appeared: does anything wait for it? */
-static bool link_wanted(const char *dev, uint32_t nhid)
+static bool wait_wanted(const char *dev, uint32_t nhid)
 {
 	bool hit = false;
 
-	if (!link_wait.paths || !link_wait.groups)
+	if (!wait_set.paths || !wait_set.groups)
 		return false;
-	for (unsigned int i = 0; i < link_conf->npaths; i++) {
-		const struct vd_path *p = &link_conf->paths[i];
+	for (unsigned int i = 0; i < wait_conf->npaths; i++) {
+		const struct vd_path *p = &wait_conf->paths[i];
 
-		if (!link_wait.paths[i] || (dev ? strcmp(p->dev, dev) != 0 : p->nhid != nhid))
+		if (!wait_set.paths[i] || (dev ? strcmp(p->dev, dev) != 0 : p->nhid != nhid))
 			continue;
 		if (dev)
 			vd_log(6, "path %s: device %s appeared", p->name, dev);
@@ -51,53 +51,53 @@ static bool link_wanted(const char *dev, uint32_t nhid)
 			vd_log(6, "path %s: nexthop %u appeared", p->name, nhid);
 		hit = true;
 	}
-	for (unsigned int i = 0; i < link_conf->ngroups && !dev; i++) {
-		if (!link_wait.groups[i] || link_conf->groups[i].nhid != nhid)
+	for (unsigned int i = 0; i < wait_conf->ngroups && !dev; i++) {
+		if (!wait_set.groups[i] || wait_conf->groups[i].nhid != nhid)
 			continue;
-		vd_log(6, "group %s: nexthop %u appeared", link_conf->groups[i].name, nhid);
+		vd_log(6, "group %s: nexthop %u appeared", wait_conf->groups[i].name, nhid);
 		hit = true;
 	}
 	return hit;
 }
 
-static void link_close(void)
+static void wait_close(void)
 {
-	if (link_fd >= 0)
-		close(link_fd);
-	link_fd = -1;
-	vd_wait_free(&link_wait);
+	if (wait_fd >= 0)
+		close(wait_fd);
+	wait_fd = -1;
+	vd_wait_free(&wait_set);
 }
 
-static int link_open(struct vd_conf *conf)
+static int wait_open(struct vd_conf *conf)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	unsigned int nh = RTNLGRP_NEXTHOP;
 	int err;
 
-	link_conf = conf;
-	if (!link_scan())
+	wait_conf = conf;
+	if (!wait_scan())
 		return 0;
 	sa.nl_groups = 1U << (RTNLGRP_LINK - 1);
-	link_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (link_fd < 0 || bind(link_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    setsockopt(link_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh))) {
+	wait_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (wait_fd < 0 || bind(wait_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(wait_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh))) {
 		err = errno;
 		vd_log(3, "cannot follow the network devices and nexthops: %s", strerror(err));
-		link_close();
+		wait_close();
 		return -err;
 	}
 	return 0;
 }
 
-static int link_fds(int *fds, int max)
+static int wait_fds(int *fds, int max)
 {
-	if (link_fd < 0 || max < 1)
+	if (wait_fd < 0 || max < 1)
 		return 0;
-	fds[0] = link_fd;
+	fds[0] = wait_fd;
 	return 1;
 }
 
-static bool link_msg(const struct nlmsghdr *h)
+static bool wait_msg(const struct nlmsghdr *h)
 {
 	const struct rtattr *a;
 	int alen;
@@ -113,7 +113,7 @@ static bool link_msg(const struct nlmsghdr *h)
 				continue;
 			memcpy(name, RTA_DATA(a), RTA_PAYLOAD(a) < sizeof(name) ?
 			       RTA_PAYLOAD(a) : sizeof(name) - 1);
-			return link_wanted(name, 0);
+			return wait_wanted(name, 0);
 		}
 	} else if (h->nlmsg_type == RTM_NEWNEXTHOP) {
 		const struct nhmsg *nhm = NLMSG_DATA(h);
@@ -126,20 +126,20 @@ static bool link_msg(const struct nlmsghdr *h)
 			if (a->rta_type != NHA_ID || RTA_PAYLOAD(a) < sizeof(id))
 				continue;
 			memcpy(&id, RTA_DATA(a), sizeof(id));
-			return link_wanted(NULL, id);
+			return wait_wanted(NULL, id);
 		}
 	}
 	return false;
 }
 
-static void link_handle(int fd)
+static void wait_handle(int fd)
 {
 	bool appeared = false;
 	char buf[8192];
 
 	(void)fd;
 	for (int n = 0; n < 64; n++) {
-		ssize_t len = recv(link_fd, buf, sizeof(buf), 0);
+		ssize_t len = recv(wait_fd, buf, sizeof(buf), 0);
 		const struct nlmsghdr *h;
 		int rest;
 
@@ -155,7 +155,7 @@ static void link_handle(int fd)
 		}
 		rest = (int)len;
 		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, rest); h = NLMSG_NEXT(h, rest))
-			appeared |= link_msg(h);
+			appeared |= wait_msg(h);
 	}
 	/*
 	 * What appears while the file is applied (the nexthop right after its
@@ -165,32 +165,32 @@ static void link_handle(int fd)
 	for (int tries = 0; appeared && tries < 3; tries++) {
 		struct vd_wait before = { 0 };
 
-		vd_conf_waiting(link_conf, &before, false);
+		vd_conf_waiting(wait_conf, &before, false);
 		vd_reapply();
-		link_scan();
-		appeared = before.groups && before.paths && link_wait.groups && link_wait.paths &&
-			   (memcmp(before.groups, link_wait.groups, link_conf->ngroups * sizeof(bool)) ||
-			    memcmp(before.paths, link_wait.paths, link_conf->npaths * sizeof(bool)));
+		wait_scan();
+		appeared = before.groups && before.paths && wait_set.groups && wait_set.paths &&
+			   (memcmp(before.groups, wait_set.groups, wait_conf->ngroups * sizeof(bool)) ||
+			    memcmp(before.paths, wait_set.paths, wait_conf->npaths * sizeof(bool)));
 		vd_wait_free(&before);
 	}
 }
 
-static uint64_t link_deadline(void)
+static uint64_t wait_deadline(void)
 {
 	return 0;
 }
 
-static void link_timer(uint64_t now)
+static void wait_timer(uint64_t now)
 {
 	(void)now;
 }
 
-const struct vd_feeder vd_feeder_link = {
-	.name = "link",
-	.open = link_open,
-	.close = link_close,
-	.fds = link_fds,
-	.handle = link_handle,
-	.deadline = link_deadline,
-	.timer = link_timer,
+const struct vd_feeder vd_feeder_wait = {
+	.name = "wait",
+	.open = wait_open,
+	.close = wait_close,
+	.fds = wait_fds,
+	.handle = wait_handle,
+	.deadline = wait_deadline,
+	.timer = wait_timer,
 };
