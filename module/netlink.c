@@ -119,7 +119,7 @@ static struct vpnecmp_path *vpnecmp_path_find(struct vpnecmp_net *vn,
 	return NULL;
 }
 
-/* Names end up in logs and line-based output: printable, no blanks. */
+/* Names end up in logs, JSON and Prometheus labels: [A-Za-z0-9_.-]. */
 static int vpnecmp_check_name(const struct nlattr *attr,
 			      struct netlink_ext_ack *extack)
 {
@@ -129,10 +129,18 @@ static int vpnecmp_check_name(const struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR(extack, attr, "empty name");
 		return -EINVAL;
 	}
+	/*
+	 * Names are printed as they are in text, JSON and Prometheus labels
+	 * by every tool: keep them to characters that need no escaping.
+	 */
 	for (; *name; name++) {
-		if (*name <= ' ' || *name > '~') {
+		/* not isalnum(): the kernel's ctype takes Latin-1 letters */
+		if (!(*name >= 'a' && *name <= 'z') &&
+		    !(*name >= 'A' && *name <= 'Z') &&
+		    !(*name >= '0' && *name <= '9') &&
+		    *name != '_' && *name != '.' && *name != '-') {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "name must be printable ASCII without blanks");
+					    "name may only contain letters, digits, '_', '.' and '-'");
 			return -EINVAL;
 		}
 	}

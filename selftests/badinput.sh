@@ -82,7 +82,7 @@ vx group add g nhid 100 && vx path add p1 group g dev d1 nhid 1 \
 	local 192.0.2.1 remote 192.0.2.2 || ktap_skip_all "cannot configure vpnecmp"
 
 KERNEL_CASES=$(ip netns exec "$NS" python3 "$SELFTESTS_DIR/genl_badinput.py" --count)
-ktap_set_plan $((KERNEL_CASES + 14))
+ktap_set_plan $((KERNEL_CASES + 16))
 before=$(snapshot)
 
 while IFS= read -r line; do
@@ -99,6 +99,10 @@ cli_usage "nhid not a number" abc group add g2 nhid abc
 cli_usage "unknown group type" bogus group add g2 nhid 101 type bogus
 cli_usage "name too long" aaaaaaaaaaaaaaaaaaaa group add aaaaaaaaaaaaaaaaaaaa nhid 101
 cli_usage "missing nhid" nhid group add g2
+# the CLI's name rule is the module's and the daemon file's: [A-Za-z0-9_.-]
+cli_usage "group name with a colon" a:b group add a:b nhid 101
+cli_usage "path name with a quote" 'p"9' path add 'p"9' group g dev d2 nhid 2 \
+	local 192.0.2.5 remote 192.0.2.6
 cli_usage "bad address" 192.0.2.300 path add p9 group g dev d2 nhid 2 \
 	local 192.0.2.300 remote 192.0.2.6
 cli_usage "mixed address families" 2001:db8::1 path add p9 group g dev d2 nhid 2 \

@@ -94,14 +94,14 @@ config_errors_keep_state()
 	daemon_start "$conf" || { fail "start"; return; }
 	before=$(snapshot)
 
-	# SIGHUP with an unknown device, then with a duplicate nexthop id
+	# SIGHUP with a device that does not exist (yet): no error, t3 waits
+	# for it and nothing else changes; then with a duplicate nexthop id
 	daemon_conf "$bad" "path t3 group g dev vti9 nhid 3 local 192.0.2.9 remote 192.0.2.10 mark 3"
 	cp "$bad" "$conf"
 	kill -HUP "$DAEMON_PID"
-	daemon_wait_log "keeping the running configuration" || fail "no 'keeping' after a bad reload"
-	grep -q '"vti9": no such device' "$DAEMON_LOG" ||
-		fail "the log does not name the unknown device"
-	expect_eq "$(snapshot)" "$before" "module state after a reload with an unknown device"
+	daemon_wait_log "path t3: device vti9 does not exist yet: waiting for it" ||
+		fail "the log does not say that t3 waits for its device"
+	expect_eq "$(snapshot)" "$before" "module state after a reload with a device not there yet"
 
 	daemon_conf "$bad"
 	sed -i 's/^\(path t2 .*\) nhid 2 /\1 nhid 1 /' "$bad"
@@ -140,10 +140,12 @@ module_refuses_rolls_back()
 	daemon_start "$conf" || { fail "start"; return; }
 	before=$(snapshot)
 
-	# Valid for the parser; the module refuses t3: nexthop 55 does not
-	# exist.  The group's new hold-up, applied first, must be undone.
+	# Valid for the parser; the module refuses t3: nexthop 99 (the
+	# blackhole) does not go through t2.  (A nexthop that does not exist
+	# is waited for, not refused.)  The group's new hold-up, applied first,
+	# must be undone.
 	DAEMON_HOLD=700 daemon_conf "$conf" \
-		"path t3 group g dev t2 nhid 55 local 192.0.2.9 remote 192.0.2.10 mark 3"
+		"path t3 group g dev t2 nhid 99 local 192.0.2.9 remote 192.0.2.10 mark 3"
 	kill -HUP "$DAEMON_PID"
 	daemon_wait_log "refused by the module" || fail "no 'refused' in the log"
 	grep -q "restoring the previous one" "$DAEMON_LOG" || fail "no rollback logged"

@@ -8,6 +8,7 @@
 #define _VPNECMP_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
@@ -64,6 +65,13 @@ void vpnecmp_next_arg(const struct vpnecmp_cmd *cmd, int *argc, char ***argv);
 uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
 			 uint32_t max, bool hex);
 const char *vpnecmp_get_name(const char *arg, const char *what);
+
+/* The same rules for the CLI and the daemon's file; these never print. */
+int vpnecmp_parse_u32(const char *arg, uint32_t min, uint32_t max, bool hex, uint32_t *out);
+const char *vpnecmp_u32_error(int err, const char *what, uint32_t min, uint32_t max,
+			      char *buf, size_t len);
+int vpnecmp_check_name(const char *arg, const char *what, char *buf, size_t len);
+int vpnecmp_parse_signals(const char *arg, uint32_t *mask, char *why, size_t len);
 uint32_t vpnecmp_get_signals(const char *arg);
 int vpnecmp_get_signal(const char *arg);	/* -1 if unknown */
 

@@ -7,7 +7,10 @@
  * Foreground, one thread, logs one line per transition on stderr (with
  * syslog priority prefixes when journald reads it).
  *
- *   SIGHUP          re-read the file; on any error keep the running state
+ *   SIGHUP          re-read the file: parse and check it, open its feeders,
+ *                   apply it to the module, and only then let it replace
+ *                   the running one; on any error the running file, its
+ *                   feeders and the module's objects are kept as they are
  *   SIGTERM/SIGINT  stop: the module keeps its configuration, and the
  *                   signals this daemon fed are set back up so that the
  *                   paths fall back on SA tracking alone
@@ -15,6 +18,7 @@
  *                   applied again and every feeder's view re-sent
  */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -46,6 +50,12 @@ static struct vd_conf vd_conf;
 static struct vpnecmp_nl *vd_ev;	/* module events, NULL while unloaded */
 static struct vpnecmp_nl *vd_cmd;	/* requests */
 static bool vd_journal;
+/*
+ * While a reload opens the new file's feeders, their signals are only
+ * recorded (path->sig): the module does not know the new paths yet and may
+ * never, if the reload fails.  vd_push_signals() sends them afterwards.
+ */
+static bool vd_quiet;
 
 uint64_t vd_now_ms(void)
 {
@@ -90,7 +100,7 @@ void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const 
 	vd_log(up ? 6 : 4, "path %s: %s %s (%s)", path->name, vpnecmp_signal_name(signal),
 	       up ? "up" : "down", why);
 	/* Without the module, vd_module_up() sends the whole view later. */
-	if (!(path->signals & (1U << signal)) || !vd_cmd)
+	if (!(path->signals & (1U << signal)) || !vd_cmd || vd_quiet)
 		return;
 	if (vd_send_signal(path, signal, up))
 		vd_log(3, "path %s: could not send the %s signal to the module", path->name,
@@ -104,6 +114,8 @@ static void vd_push_path(const struct vd_path *p)
 		VPNECMP_SIGNAL_DPD, VPNECMP_SIGNAL_BGP, VPNECMP_SIGNAL_PROBE,
 	};
 
+	if (!vd_cmd)
+		return;
 	for (unsigned int s = 0; s < 3; s++)
 		if ((p->signals & (1U << ours[s])) && vd_send_signal(p, ours[s], p->sig[ours[s]]))
 			vd_log(3, "path %s: could not send the %s signal", p->name,
@@ -235,10 +247,10 @@ static int vd_module_up(void)
 	return 0;
 }
 
-static int vd_feeders_open(void)
+static int vd_feeders_open(struct vd_conf *conf)
 {
 	for (unsigned int i = 0; i < VD_NFEEDERS; i++) {
-		if (vd_feeders[i]->open(&vd_conf)) {
+		if (vd_feeders[i]->open(conf)) {
 			vd_log(3, "feeder %s: cannot start", vd_feeders[i]->name);
 			while (i--)
 				vd_feeders[i]->close();
@@ -254,20 +266,32 @@ static void vd_feeders_close(void)
 		vd_feeders[i]->close();
 }
 
-/* SIGHUP: a new file replaces the running one only if it is whole. */
+/* What a group or path waited for appeared (daemon_link.c): apply again. */
+void vd_reapply(void)
+{
+	if (!vd_cmd)
+		return;
+	if (vd_apply(&vd_conf))
+		vd_log(3, "could not apply the waiting paths");
+	vd_push_signals();
+}
+
+/*
+ * SIGHUP: a new file replaces the running one only if it is whole, its
+ * feeders start and the module takes it.  The feeders are one instance
+ * each, so the running ones are closed while the new ones start (no signal
+ * is sent meanwhile: vd_quiet); on a failure they are started again on the
+ * running file and the module is not touched.
+ */
 static void vd_reload(const char *file)
 {
 	struct vd_conf next;
+	char err[512];
 
 	vd_log(6, "reloading %s", file);
-	if (vd_conf_load(file, &next)) {
+	if (vd_conf_load(file, &next, err, sizeof(err))) {
+		vd_log(3, "%s", err);
 		vd_log(3, "%s has errors: keeping the running configuration", file);
-		return;
-	}
-	if (vd_cmd && vd_apply(&next)) {
-		vd_log(3, "%s was refused by the module: keeping the running configuration",
-		       file);
-		vd_conf_free(&next);
 		return;
 	}
 	/* What the feeders know of a path survives its file being edited. */
@@ -279,11 +303,30 @@ static void vd_reload(const char *file)
 		memcpy(next.paths[i].sig, old->sig, sizeof(old->sig));
 		next.paths[i].state = old->state;
 	}
+	vd_quiet = true;
 	vd_feeders_close();
+	if (vd_feeders_open(&next)) {
+		vd_log(3, "%s: a feeder cannot start: keeping the running configuration",
+		       file);
+		goto restore;
+	}
+	if (vd_cmd && vd_apply(&next)) {
+		vd_log(3, "%s was refused by the module: keeping the running configuration",
+		       file);
+		vd_feeders_close();
+		goto restore;
+	}
+	vd_quiet = false;
 	vd_conf_free(&vd_conf);
 	vd_conf = next;
-	if (vd_feeders_open())
-		vd_log(2, "feeders failed to start after the reload");
+	vd_push_signals();
+	return;
+
+restore:
+	vd_conf_free(&next);
+	if (vd_feeders_open(&vd_conf))
+		vd_log(2, "the running configuration's feeders failed to start again");
+	vd_quiet = false;
 	vd_push_signals();
 }
 
@@ -444,6 +487,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	const char *file = VD_DEFAULT_CONF;
 	struct vpnecmp_ctrl *ctrl;
 	bool check = false;
+	char err[512];
 	sigset_t mask;
 	int sfd, ret;
 
@@ -460,9 +504,16 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 		}
 	}
 
-	if (vd_conf_load(file, &vd_conf))
+	if (vd_conf_load(file, &vd_conf, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return VPNECMP_EXIT_ERROR;
+	}
 	if (check) {
+		for (unsigned int i = 0; i < vd_conf.npaths; i++)
+			if (!if_nametoindex(vd_conf.paths[i].dev))
+				fprintf(stderr, "%s:%d: note: path %s: device %s does not exist yet: the daemon will wait for it\n",
+					file, vd_conf.paths[i].line, vd_conf.paths[i].name,
+					vd_conf.paths[i].dev);
 		printf("%s: %u group%s, %u path%s: OK\n", file, vd_conf.ngroups,
 		       vd_conf.ngroups == 1 ? "" : "s", vd_conf.npaths,
 		       vd_conf.npaths == 1 ? "" : "s");
@@ -497,7 +548,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	} else {
 		vd_log(4, "the vpnecmp module is not loaded: waiting for it");
 	}
-	if (vd_feeders_open())
+	if (vd_feeders_open(&vd_conf))
 		return VPNECMP_EXIT_ERROR;
 
 	ret = vd_loop(file, sfd, ctrl);

@@ -116,7 +116,8 @@ struct vd_conf {
 };
 
 /* daemon_conf.c */
-int vd_conf_load(const char *file, struct vd_conf *conf);
+/* 0, or -1 with "FILE:LINE: what is wrong" in err; prints nothing. */
+int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errlen);
 void vd_conf_free(struct vd_conf *conf);
 struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name);
 const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
@@ -125,6 +126,16 @@ const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
 int vd_apply(const struct vd_conf *conf);
 /* one path again, on its device's ifindex now: 0 done, 1 nothing to do */
 int vd_apply_path(const struct vd_conf *conf, const struct vd_path *path);
+
+/* Per group and path of a conf: true while the kernel cannot take it yet. */
+struct vd_wait {
+	bool *groups;
+	bool *paths;
+};
+
+/* Fills wait (free with vd_wait_free), returns how many objects wait. */
+unsigned int vd_conf_waiting(const struct vd_conf *conf, struct vd_wait *wait, bool log);
+void vd_wait_free(struct vd_wait *wait);
 
 /* daemon.c */
 void vd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -138,6 +149,8 @@ int vd_reapply_path(struct vd_path *path);
 void vd_probe_link(const char *dev, unsigned int ifindex);
 /* daemon_link.c: the device nexthop nhid forwards over, 0 if none */
 unsigned int vd_nh_oif(uint32_t nhid);
+/* A device that a path waits for appeared: apply the file again. */
+void vd_reapply(void);
 
 /* Feeders.  open: after each (re)load of the config; fd/handle: poll. */
 struct vd_feeder {

@@ -10,12 +10,24 @@
  * flow.  Objects that are not in the file are deleted: the file is the whole
  * configuration of the namespace.
  *
+ * A group whose kernel nexthop group does not exist yet, a path whose device
+ * or nexthop does not (the tunnels come up after the daemon at boot), waits:
+ * it is left out, and an object of that name the module has is left alone,
+ * until daemon_link.c sees the device or nexthop appear and has the file
+ * applied again.
+ *
  * If the kernel refuses a request half way, the objects read before the
  * first change are put back the same way, so the module is never left half
  * configured.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <linux/netlink.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,12 +287,117 @@ static int vd_path_put(struct vpnecmp_nl *nl, const struct vd_path *p, uint32_t 
 	return vpnecmp_req_run(req, NULL, NULL);
 }
 
+/* Does nexthop id exist?  One RTM_GETNEXTHOP; the kernel answers at once. */
+static bool vd_nh_exists(int fd, uint32_t id)
+{
+	struct {
+		struct nlmsghdr h;
+		struct nhmsg nh;
+		struct rtattr a;
+		uint32_t id;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETNEXTHOP,
+		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = id },
+		.a = { .rta_len = RTA_LENGTH(sizeof(uint32_t)), .rta_type = NHA_ID },
+		.id = id,
+	};
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	char buf[4096];
+
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return true;	/* cannot tell: let the module say */
+	for (;;) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+
+		if (len < 0)
+			return true;
+		if (!NLMSG_OK(h, (int)len) || h->nlmsg_seq != id)
+			continue;
+		if (h->nlmsg_type == NLMSG_ERROR)
+			return ((const struct nlmsgerr *)NLMSG_DATA(h))->error != -ENOENT;
+		return true;
+	}
+}
+
+unsigned int vd_conf_waiting(const struct vd_conf *conf, struct vd_wait *wait, bool log)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	unsigned int n = 0;
+	int fd;
+
+	wait->groups = calloc(conf->ngroups + 1, sizeof(bool));
+	wait->paths = calloc(conf->npaths + 1, sizeof(bool));
+	if (!wait->groups || !wait->paths)
+		return 0;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (unsigned int i = 0; i < conf->ngroups; i++) {
+		const struct vd_group *g = &conf->groups[i];
+
+		if (fd < 0 || vd_nh_exists(fd, g->nhid))
+			continue;
+		wait->groups[i] = true;
+		n++;
+		if (log)
+			vd_log(4, "group %s: nexthop %u does not exist yet: waiting for it",
+			       g->name, g->nhid);
+	}
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		const struct vd_path *p = &conf->paths[i];
+		const struct vd_group *g = vd_find_group(conf, p->group);
+
+		if (!if_nametoindex(p->dev)) {
+			if (log)
+				vd_log(4, "path %s: device %s does not exist yet: waiting for it",
+				       p->name, p->dev);
+		} else if (fd >= 0 && !vd_nh_exists(fd, p->nhid)) {
+			if (log)
+				vd_log(4, "path %s: nexthop %u does not exist yet: waiting for it",
+				       p->name, p->nhid);
+		} else if (g && wait->groups[g - conf->groups]) {
+			if (log)
+				vd_log(4, "path %s: waiting for group %s", p->name, g->name);
+		} else {
+			continue;
+		}
+		wait->paths[i] = true;
+		n++;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+void vd_wait_free(struct vd_wait *wait)
+{
+	free(wait->groups);
+	free(wait->paths);
+	wait->groups = NULL;
+	wait->paths = NULL;
+}
+
+/* An object of want that waits: the module's object of that name stays. */
+static bool vd_waits(const struct vd_conf *want, const struct vd_wait *wait, const char *name,
+		     bool group)
+{
+	if (group) {
+		const struct vd_group *g = vd_find_group(want, name);
+
+		return g && wait->groups[g - want->groups];
+	}
+	const struct vd_path *p = vd_find_path(want, name);
+
+	return p && wait->paths[p - want->paths];
+}
+
 /*
  * Make the module's objects (cur, as dumped) those of want.  Returns 0, or
  * the first error; *changes counts the requests that succeeded.
  */
 static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
-			unsigned int *changes)
+			const struct vd_wait *wait, unsigned int *changes)
 {
 	struct vpnecmp_nl *nl;
 	int ret = 0;
@@ -292,7 +409,8 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 	for (unsigned int i = 0; i < cur->npaths && !ret; i++) {
 		const struct vd_path *p = &cur->paths[i];
 
-		if (!vd_path_replaced(p, vd_find_path(want, p->name), cur, want))
+		if (!vd_path_replaced(p, vd_find_path(want, p->name), cur, want) ||
+		    vd_waits(want, wait, p->name, false))
 			continue;
 		vd_log(6, "path %s: delete", p->name);
 		ret = vd_del(nl, VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME,
@@ -302,7 +420,8 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 	for (unsigned int i = 0; i < cur->ngroups && !ret; i++) {
 		const struct vd_group *g = &cur->groups[i];
 
-		if (!vd_group_replaced(g, vd_find_group(want, g->name)))
+		if (!vd_group_replaced(g, vd_find_group(want, g->name)) ||
+		    vd_waits(want, wait, g->name, true))
 			continue;
 		vd_log(6, "group %s: delete", g->name);
 		ret = vd_del(nl, VPNECMP_CMD_GROUP_DEL, VPNECMP_A_GROUP, VPNECMP_GROUP_A_NAME,
@@ -314,6 +433,8 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 		const struct vd_group *c = vd_find_group(cur, g->name);
 		bool add = vd_group_replaced(c ? c : g, c ? g : NULL);
 
+		if (wait->groups[i])
+			continue;
 		if (!add && c->all_down == g->all_down && c->preempt == g->preempt &&
 		    c->hold_up == g->hold_up &&
 		    (g->all_down != VPNECMP_ALL_DOWN_FALLBACK || c->fallback == g->fallback))
@@ -331,6 +452,8 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 		if (!add && c->weight == p->weight && c->tier == p->tier &&
 		    c->signals == p->signals && c->hold_up == hold_up)
 			continue;
+		if (wait->paths[i])
+			continue;
 		vd_log(6, "path %s: %s", p->name, add ? "add" : "set");
 		ret = vd_path_put(nl, p, hold_up, add);
 		*changes += !ret;
@@ -342,13 +465,21 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 int vd_apply(const struct vd_conf *conf)
 {
 	unsigned int changes = 0, undo = 0;
+	struct vd_wait wait, none = { 0 };
 	struct vd_conf before, now;
 	int ret;
 
 	ret = vd_dump(&before);
 	if (ret)
 		return ret;
-	ret = vd_reconcile(&before, conf, &changes);
+	vd_conf_waiting(conf, &wait, true);
+	if (!wait.groups || !wait.paths) {
+		vd_wait_free(&wait);
+		vd_conf_free(&before);
+		return -ENOMEM;
+	}
+	ret = vd_reconcile(&before, conf, &wait, &changes);
+	vd_wait_free(&wait);
 	if (!ret) {
 		vd_log(6, "configuration applied: %u change%s", changes,
 		       changes == 1 ? "" : "s");
@@ -359,8 +490,11 @@ int vd_apply(const struct vd_conf *conf)
 		vd_log(3, "configuration refused after %u change%s: restoring the previous one",
 		       changes, changes == 1 ? "" : "s");
 		if (!vd_dump(&now)) {
-			if (vd_reconcile(&now, &before, &undo))
+			vd_conf_waiting(&before, &none, false);
+			if (!none.groups || !none.paths ||
+			    vd_reconcile(&now, &before, &none, &undo))
 				vd_log(2, "could not restore the previous configuration");
+			vd_wait_free(&none);
 			vd_conf_free(&now);
 		}
 	} else {

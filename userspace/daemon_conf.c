@@ -14,9 +14,19 @@
  *   bgp PATH table TABLE [prefix PREFIX]...
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
  *         [multiplier N] [up N]
+ *   empty
  *
- * A file is checked whole before anything is applied: an error names the
- * file, the line and the offending word, and nothing changes.
+ * Words follow the command line's rules (util.c): numbers are decimal ("010"
+ * is ten), "0x" hex only for mark and if-id; group and path names are
+ * [A-Za-z0-9_.-]; a keyword given twice on a line is an error ("prefix"
+ * excepted).  A file without any group or path is refused unless it has the
+ * line "empty": applying it deletes every group and path of the namespace,
+ * which nobody should get from a truncated file.  A device that does not
+ * exist yet is not an error: the daemon waits for it.
+ *
+ * A file is checked whole before anything is applied: the first error names
+ * the file, the line and the offending word (in err, nothing is printed
+ * here), and nothing changes.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -38,20 +48,33 @@ struct vd_parser {
 	int argc;
 	char *argv[VD_MAX_WORDS];
 	int i;		/* next word */
+	const char *keys[VD_MAX_WORDS];	/* keywords seen on this line */
+	int nkeys;
+	char *err;	/* the first error, "FILE:LINE: what" */
+	size_t errlen;
+	bool failed;
 };
 
-static void vd_perr(const struct vd_parser *p, const char *fmt, ...)
+static void vd_perr(struct vd_parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void vd_perr(const struct vd_parser *p, const char *fmt, ...)
+static void vd_perr(struct vd_parser *p, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s:%d: ", p->file, p->line);
+	if (p->failed)
+		return;
+	p->failed = true;
+	if (!p->errlen)
+		return;
+	n = p->line ? snprintf(p->err, p->errlen, "%s:%d: ", p->file, p->line) :
+		      snprintf(p->err, p->errlen, "%s: ", p->file);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len)
@@ -71,25 +94,52 @@ static const char *vd_value(struct vd_parser *p, const char *key)
 	return p->argv[p->i++];
 }
 
-static int vd_u32(struct vd_parser *p, const char *key, uint32_t min, uint32_t max,
-		  uint32_t *out)
+/*
+ * The next keyword of a statement; a keyword already given on this line is
+ * an error, as on the command line ("prefix" is a list).
+ */
+static const char *vd_key(struct vd_parser *p)
+{
+	const char *key = p->argv[p->i++];
+
+	if (strcmp(key, "prefix")) {
+		for (int j = 0; j < p->nkeys; j++) {
+			if (strcmp(p->keys[j], key))
+				continue;
+			vd_perr(p, "duplicate \"%s\": \"%s\" is the second value", key,
+				p->i < p->argc ? p->argv[p->i] : "");
+			return NULL;
+		}
+	}
+	p->keys[p->nkeys++] = key;
+	return key;
+}
+
+static int vd_num(struct vd_parser *p, const char *key, uint32_t min, uint32_t max,
+		  bool hex, uint32_t *out)
 {
 	const char *s = vd_value(p, key);
-	unsigned long long v;
-	char *end;
+	char why[128];
+	int err;
 
 	if (!s)
 		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (!isdigit((unsigned char)*s) || *end || errno || v < min || v > max) {
-		vd_perr(p, "\"%s\" is not a valid %s (%u..%u)", s, key, min, max);
+	err = vpnecmp_parse_u32(s, min, max, hex, out);
+	if (err) {
+		vd_perr(p, "argument \"%s\" is wrong: %s", s,
+			vpnecmp_u32_error(err, key, min, max, why, sizeof(why)));
 		return -1;
 	}
-	*out = (uint32_t)v;
 	return 0;
 }
 
+static int vd_u32(struct vd_parser *p, const char *key, uint32_t min, uint32_t max,
+		  uint32_t *out)
+{
+	return vd_num(p, key, min, max, false, out);
+}
+
+/* Free-form names (devices, strongSwan's): one word that fits. */
 static int vd_name(struct vd_parser *p, const char *s, const char *what, char *out,
 		   size_t len)
 {
@@ -102,6 +152,19 @@ static int vd_name(struct vd_parser *p, const char *s, const char *what, char *o
 	}
 	memcpy(out, s, n + 1);
 	return 0;
+}
+
+/* Group and path names: the command line's and the module's rule. */
+static int vd_obj_name(struct vd_parser *p, const char *s, const char *what, char *out,
+		       size_t len)
+{
+	char why[128];
+
+	if (vpnecmp_check_name(s, what, why, sizeof(why))) {
+		vd_perr(p, "argument \"%s\" is wrong: %s", s, why);
+		return -1;
+	}
+	return vd_name(p, s, what, out, len);
 }
 
 static int vd_addr(struct vd_parser *p, const char *key, struct vd_addr *a)
@@ -188,16 +251,17 @@ struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name)
 	return NULL;
 }
 
-static void *vd_grow(void *arr, unsigned int n, size_t size)
+/* One more element, zeroed, at arr[n]; NULL (arr kept) if out of memory. */
+static void *vd_grow(struct vd_parser *p, void *arr, unsigned int n, size_t size)
 {
-	void *p = realloc(arr, (n + 1) * size);
+	void *a = realloc(arr, (n + 1) * size);
 
-	if (!p) {
-		fprintf(stderr, "Error: out of memory\n");
-		exit(VPNECMP_EXIT_ERROR);
+	if (!a) {
+		vd_perr(p, "out of memory");
+		return NULL;
 	}
-	memset((char *)p + n * size, 0, size);
-	return p;
+	memset((char *)a + n * size, 0, size);
+	return a;
 }
 
 static int vd_parse_group(struct vd_parser *p, struct vd_conf *conf)
@@ -210,12 +274,15 @@ static int vd_parse_group(struct vd_parser *p, struct vd_conf *conf)
 		vd_perr(p, "\"group\" needs a NAME");
 		return -1;
 	}
-	conf->groups = vd_grow(conf->groups, conf->ngroups, sizeof(*g));
+	g = vd_grow(p, conf->groups, conf->ngroups, sizeof(*g));
+	if (!g)
+		return -1;
+	conf->groups = g;
 	g = &conf->groups[conf->ngroups];
 	g->line = p->line;
 	g->preempt = true;
 	g->hold_up = VD_HOLD_UP_MS;
-	if (vd_name(p, p->argv[p->i++], "group", g->name, sizeof(g->name)))
+	if (vd_obj_name(p, p->argv[p->i++], "group", g->name, sizeof(g->name)))
 		return -1;
 	if (vd_conf_group(conf, g->name)) {
 		vd_perr(p, "\"%s\": group defined twice", g->name);
@@ -224,7 +291,10 @@ static int vd_parse_group(struct vd_parser *p, struct vd_conf *conf)
 	conf->ngroups++;
 
 	while (p->i < p->argc) {
-		const char *key = p->argv[p->i++];
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
 
 		if (!strcmp(key, "nhid")) {
 			if (vd_u32(p, key, 1, UINT32_MAX, &g->nhid))
@@ -286,12 +356,15 @@ static int vd_parse_path(struct vd_parser *p, struct vd_conf *conf)
 		vd_perr(p, "\"path\" needs a NAME");
 		return -1;
 	}
-	conf->paths = vd_grow(conf->paths, conf->npaths, sizeof(*path));
+	path = vd_grow(p, conf->paths, conf->npaths, sizeof(*path));
+	if (!path)
+		return -1;
+	conf->paths = path;
 	path = &conf->paths[conf->npaths];
 	path->line = p->line;
 	path->weight = 1;
 	path->state = -1;
-	if (vd_name(p, p->argv[p->i++], "path", path->name, sizeof(path->name)))
+	if (vd_obj_name(p, p->argv[p->i++], "path", path->name, sizeof(path->name)))
 		return -1;
 	if (vd_conf_path(conf, path->name)) {
 		vd_perr(p, "\"%s\": path defined twice", path->name);
@@ -300,11 +373,14 @@ static int vd_parse_path(struct vd_parser *p, struct vd_conf *conf)
 	conf->npaths++;
 
 	while (p->i < p->argc) {
-		const char *key = p->argv[p->i++];
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
 
 		if (!strcmp(key, "group")) {
 			s = vd_value(p, key);
-			if (!s || vd_name(p, s, "group", path->group, sizeof(path->group)))
+			if (!s || vd_obj_name(p, s, "group", path->group, sizeof(path->group)))
 				return -1;
 		} else if (!strcmp(key, "dev")) {
 			s = vd_value(p, key);
@@ -321,11 +397,11 @@ static int vd_parse_path(struct vd_parser *p, struct vd_conf *conf)
 			if (vd_addr(p, key, &path->remote))
 				return -1;
 		} else if (!strcmp(key, "mark")) {
-			if (vd_u32(p, key, 0, UINT32_MAX, &path->mark))
+			if (vd_num(p, key, 0, UINT32_MAX, true, &path->mark))
 				return -1;
 			path->has_mark = true;
 		} else if (!strcmp(key, "if-id")) {
-			if (vd_u32(p, key, 0, UINT32_MAX, &path->if_id))
+			if (vd_num(p, key, 0, UINT32_MAX, true, &path->if_id))
 				return -1;
 			path->has_if_id = true;
 		} else if (!strcmp(key, "weight")) {
@@ -339,23 +415,14 @@ static int vd_parse_path(struct vd_parser *p, struct vd_conf *conf)
 				return -1;
 			path->has_hold_up = true;
 		} else if (!strcmp(key, "signals")) {
-			char buf[64], *tok, *save = NULL;
+			char why[128];
 
 			s = vd_value(p, key);
 			if (!s)
 				return -1;
-			snprintf(buf, sizeof(buf), "%s", s);
-			path->signals = 0;
-			for (tok = strtok_r(buf, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				int sig = vpnecmp_get_signal(tok);
-
-				if (sig < 0) {
-					vd_perr(p, "\"%s\": unknown signal (sa, dpd, bgp, probe, admin)",
-						tok);
-					return -1;
-				}
-				path->signals |= 1U << sig;
+			if (vpnecmp_parse_signals(s, &path->signals, why, sizeof(why))) {
+				vd_perr(p, "argument \"%s\" is wrong: %s", s, why);
+				return -1;
 			}
 			has_signals = true;
 		} else {
@@ -412,7 +479,10 @@ static int vd_parse_strongswan(struct vd_parser *p, struct vd_conf *conf)
 
 	conf->strongswan = true;
 	while (p->i < p->argc) {
-		const char *key = p->argv[p->i++];
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
 
 		if (!strcmp(key, "socket")) {
 			s = vd_value(p, key);
@@ -457,7 +527,10 @@ static int vd_parse_ike(struct vd_parser *p, struct vd_conf *conf)
 		return -1;
 	}
 	while (p->i < p->argc) {
-		const char *key = p->argv[p->i++];
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
 
 		if (!strcmp(key, "conn")) {
 			s = vd_value(p, key);
@@ -491,7 +564,10 @@ static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
 		return -1;
 	}
 	while (p->i < p->argc) {
-		const char *key = p->argv[p->i++];
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
 
 		if (!strcmp(key, "table")) {
 			/* 253..255 are default, main and local: never the daemon's own */
@@ -548,7 +624,10 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 	path->probe_multiplier = VD_PROBE_MULTIPLIER;
 	path->probe_up = VD_PROBE_UP;
 	while (p->i < p->argc) {
-		const char *key = p->argv[p->i++];
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
 
 		if (!strcmp(key, "port") && path->probe == VD_PROBE_UDP) {
 			if (vd_u32(p, key, 1, 65535, &v))
@@ -613,10 +692,7 @@ static int vd_conf_check(struct vd_parser *p, struct vd_conf *conf)
 			vd_perr(p, "path \"%s\": \"%s\": no such group", path->name, path->group);
 			return -1;
 		}
-		if (!if_nametoindex(path->dev)) {
-			vd_perr(p, "path \"%s\": \"%s\": no such device", path->name, path->dev);
-			return -1;
-		}
+		/* a device that does not exist yet is waited for (daemon.c) */
 		for (unsigned int j = 0; j < conf->ngroups; j++) {
 			if (conf->groups[j].nhid == path->nhid) {
 				vd_perr(p, "path \"%s\": nhid %u is group \"%s\"'s", path->name,
@@ -666,6 +742,7 @@ static int vd_split(struct vd_parser *p, char *line)
 		*c = '\0';
 	p->argc = 0;
 	p->i = 0;
+	p->nkeys = 0;
 	for (c = strtok(line, " \t\r\n"); c; c = strtok(NULL, " \t\r\n")) {
 		if (p->argc == VD_MAX_WORDS) {
 			vd_perr(p, "more than %d words on a line", VD_MAX_WORDS);
@@ -676,18 +753,20 @@ static int vd_split(struct vd_parser *p, char *line)
 	return 0;
 }
 
-int vd_conf_load(const char *file, struct vd_conf *conf)
+int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errlen)
 {
-	struct vd_parser p = { .file = file };
+	struct vd_parser p = { .file = file, .err = err, .errlen = errlen };
+	int ret = 0, empty_line = 0;
 	char *line = NULL;
 	size_t cap = 0;
-	int ret = 0;
 	FILE *f;
 
 	memset(conf, 0, sizeof(*conf));
+	if (errlen)
+		err[0] = '\0';
 	f = fopen(file, "r");
 	if (!f) {
-		fprintf(stderr, "Error: %s: %s\n", file, strerror(errno));
+		vd_perr(&p, "%s", strerror(errno));
 		return -1;
 	}
 	while (getline(&line, &cap, f) > 0) {
@@ -701,20 +780,26 @@ int vd_conf_load(const char *file, struct vd_conf *conf)
 		if (!p.argc)
 			continue;
 		kw = p.argv[p.i++];
-		if (!strcmp(kw, "group"))
+		if (!strcmp(kw, "group")) {
 			ret = vd_parse_group(&p, conf);
-		else if (!strcmp(kw, "path"))
+		} else if (!strcmp(kw, "path")) {
 			ret = vd_parse_path(&p, conf);
-		else if (!strcmp(kw, "strongswan"))
+		} else if (!strcmp(kw, "strongswan")) {
 			ret = vd_parse_strongswan(&p, conf);
-		else if (!strcmp(kw, "ike"))
+		} else if (!strcmp(kw, "ike")) {
 			ret = vd_parse_ike(&p, conf);
-		else if (!strcmp(kw, "bgp"))
+		} else if (!strcmp(kw, "bgp")) {
 			ret = vd_parse_bgp(&p, conf);
-		else if (!strcmp(kw, "probe"))
+		} else if (!strcmp(kw, "probe")) {
 			ret = vd_parse_probe(&p, conf);
-		else {
-			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, ike, bgp, probe)",
+		} else if (!strcmp(kw, "empty")) {
+			if (p.argc > 1) {
+				vd_perr(&p, "\"%s\": \"empty\" takes no argument", p.argv[1]);
+				ret = -1;
+			}
+			empty_line = p.line;
+		} else {
+			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, ike, bgp, probe, empty)",
 				kw);
 			ret = -1;
 		}
@@ -725,6 +810,20 @@ int vd_conf_load(const char *file, struct vd_conf *conf)
 	fclose(f);
 	if (!ret)
 		ret = vd_conf_check(&p, conf);
+	/*
+	 * Applied, a file without groups and paths deletes every group and path
+	 * of the namespace: only if it says so.
+	 */
+	if (!ret && empty_line && (conf->ngroups || conf->npaths)) {
+		p.line = empty_line;
+		vd_perr(&p, "\"empty\" in a file that defines %s",
+			conf->ngroups ? "groups" : "paths");
+		ret = -1;
+	} else if (!ret && !empty_line && !conf->ngroups && !conf->npaths) {
+		p.line = 0;
+		vd_perr(&p, "no group and no path: applied, this file would delete every group and path of the namespace; refused (write a line \"empty\" if that is what you mean)");
+		ret = -1;
+	}
 	if (ret)
 		vd_conf_free(conf);
 	return ret;

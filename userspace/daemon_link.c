@@ -17,6 +17,12 @@
  * is applied to the module again on the new ifindex.  No SIGHUP needed.
  * Lost notifications (ENOBUFS) are made up for by looking every path's
  * device up again.
+ *
+ * The same socket serves what waits at start: a group or path whose
+ * nexthop or device does not exist yet (the IKE daemon or ifupdown creates
+ * the tunnels after vpnecmp starts) is left out by daemon_apply.c, not an
+ * error.  When a device or nexthop that something waits for appears, the
+ * file is applied again (vd_reapply()).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -47,6 +53,41 @@ static struct vd_conf *link_conf;
 static struct link_path *links;
 static int link_fd = -1;
 static uint64_t link_retry;
+static struct vd_wait link_wait;
+
+/* What waits now; true if anything does. */
+static bool link_scan(void)
+{
+	vd_wait_free(&link_wait);
+	return vd_conf_waiting(link_conf, &link_wait, false) > 0;
+}
+
+/* A device (dev) or nexthop (nhid) appeared: does anything wait for it? */
+static bool link_wanted(const char *dev, uint32_t nhid)
+{
+	bool hit = false;
+
+	if (!link_wait.paths || !link_wait.groups)
+		return false;
+	for (unsigned int i = 0; i < link_conf->npaths; i++) {
+		const struct vd_path *p = &link_conf->paths[i];
+
+		if (!link_wait.paths[i] || (dev ? strcmp(p->dev, dev) != 0 : p->nhid != nhid))
+			continue;
+		if (dev)
+			vd_log(6, "path %s: device %s appeared", p->name, dev);
+		else
+			vd_log(6, "path %s: nexthop %u appeared", p->name, nhid);
+		hit = true;
+	}
+	for (unsigned int i = 0; i < link_conf->ngroups && !dev; i++) {
+		if (!link_wait.groups[i] || link_conf->groups[i].nhid != nhid)
+			continue;
+		vd_log(6, "group %s: nexthop %u appeared", link_conf->groups[i].name, nhid);
+		hit = true;
+	}
+	return hit;
+}
 
 static void link_close(void)
 {
@@ -57,6 +98,7 @@ static void link_close(void)
 	links = NULL;
 	link_conf = NULL;
 	link_retry = 0;
+	vd_wait_free(&link_wait);
 }
 
 static int link_open(struct vd_conf *conf)
@@ -64,9 +106,10 @@ static int link_open(struct vd_conf *conf)
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
 	int grp = RTNLGRP_NEXTHOP, sz = 1 << 20;
 
-	if (!conf->npaths)
+	link_conf = conf;
+	if (!conf->npaths && !link_scan())
 		return 0;
-	links = calloc(conf->npaths, sizeof(*links));
+	links = calloc(conf->npaths ? conf->npaths : 1, sizeof(*links));
 	link_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (!links || link_fd < 0 || bind(link_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    setsockopt(link_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp))) {
@@ -77,9 +120,9 @@ static int link_open(struct vd_conf *conf)
 	/* a burst of link changes must not be lost; FORCE needs CAP_NET_ADMIN */
 	if (setsockopt(link_fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 		setsockopt(link_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	link_conf = conf;
 	for (unsigned int i = 0; i < conf->npaths; i++)
 		links[i].ifindex = if_nametoindex(conf->paths[i].dev);
+	link_scan();
 	return 0;
 }
 
@@ -113,7 +156,26 @@ static void link_rescan(void)
 		link_set(i, if_nametoindex(link_conf->paths[i].dev));
 }
 
-static void link_msg(const struct nlmsghdr *nh)
+/* The id of an RTM_NEWNEXTHOP, 0 if it has none. */
+static uint32_t link_nh_id(const struct nlmsghdr *nh)
+{
+	const struct nhmsg *nhm = NLMSG_DATA(nh);
+	struct rtattr *rta;
+	uint32_t id = 0;
+	int len;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*nhm)))
+		return 0;
+	len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*nhm)));
+	for (rta = (struct rtattr *)((char *)nhm + NLMSG_ALIGN(sizeof(*nhm)));
+	     RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == NHA_ID && RTA_PAYLOAD(rta) >= sizeof(id))
+			memcpy(&id, RTA_DATA(rta), sizeof(id));
+	return id;
+}
+
+/* Returns true if something that waits to be applied appeared. */
+static bool link_msg(const struct nlmsghdr *nh)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
 	const char *name = NULL;
@@ -128,11 +190,11 @@ static void link_msg(const struct nlmsghdr *nh)
 				link_retry = vd_now_ms();
 			}
 		}
-		return;
+		return link_wanted(NULL, link_nh_id(nh));
 	}
 	if ((nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK) ||
 	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return;
+		return false;
 	len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
 	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
 		if (rta->rta_type == IFLA_IFNAME && RTA_PAYLOAD(rta) > 0)
@@ -149,6 +211,30 @@ static void link_msg(const struct nlmsghdr *nh)
 			/* deleted, or renamed to something else */
 			link_set(i, 0);
 	}
+	return name && nh->nlmsg_type == RTM_NEWLINK && link_wanted(name, 0);
+}
+
+/*
+ * What appears while the file is applied (the nexthop right after its
+ * device) may have been looked up too early by the apply and too late for
+ * the next wake-up: apply again until nothing changed meanwhile.
+ */
+static void link_apply_waiting(void)
+{
+	bool again = true;
+
+	for (int tries = 0; again && tries < 3; tries++) {
+		struct vd_wait before = { 0 };
+
+		vd_conf_waiting(link_conf, &before, false);
+		vd_reapply();
+		link_scan();
+		again = before.groups && before.paths && link_wait.groups && link_wait.paths &&
+			(memcmp(before.groups, link_wait.groups,
+				link_conf->ngroups * sizeof(bool)) ||
+			 memcmp(before.paths, link_wait.paths, link_conf->npaths * sizeof(bool)));
+		vd_wait_free(&before);
+	}
 }
 
 static int link_fds(int *fds, int max)
@@ -162,23 +248,30 @@ static int link_fds(int *fds, int max)
 static void link_handle(int fd)
 {
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	bool appeared = false;
 	int n;
 
 	/* a bounded batch per wakeup: the rest wakes poll() again */
 	for (int round = 0; round < 64; round++) {
 		n = (int)recv(fd, buf, sizeof(buf), 0);
 		if (n < 0) {
+			if (errno == EINTR)
+				continue;
 			if (errno == ENOBUFS) {
 				vd_log(4, "link: notifications lost (socket buffer full): looking the devices up again");
 				link_rescan();
+				/* and at what waits */
+				appeared = true;
 				continue;
 			}
-			return;		/* EAGAIN */
+			break;		/* EAGAIN */
 		}
 		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
 		     nh = NLMSG_NEXT(nh, n))
-			link_msg(nh);
+			appeared |= link_msg(nh);
 	}
+	if (appeared)
+		link_apply_waiting();
 }
 
 /* The device a nexthop forwards over (its oif), 0 if none or no such id. */

@@ -170,11 +170,13 @@ void vpnecmp_next_arg(const struct vpnecmp_cmd *cmd, int *argc, char ***argv)
 }
 
 /*
- * Strict unsigned parsing: digits only (no sign, no blanks, no octal),
- * "0x" hex where allowed, the whole word, and the range.
+ * Strict unsigned parsing, the same for the command line and the daemon's
+ * file: decimal digits only (no sign, no blanks; a leading zero is just a
+ * zero, "010" is ten, never octal), "0x" hex only where hex is allowed (marks
+ * and interface ids), the whole word, and the range.  Returns 0, -EINVAL
+ * (not a number) or -ERANGE (outside min..max); never prints.
  */
-uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
-			 uint32_t max, bool hex)
+int vpnecmp_parse_u32(const char *arg, uint32_t min, uint32_t max, bool hex, uint32_t *out)
 {
 	const char *digits = arg;
 	unsigned long long v;
@@ -186,23 +188,73 @@ uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
 		base = 16;
 	}
 	if (!*digits || !strchr(base == 16 ? "0123456789abcdefABCDEF" : "0123456789", *digits))
-		vpnecmp_invarg(arg, "%s is not a number", what);
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(digits, &end, base);
 	if (*end)
-		vpnecmp_invarg(arg, "%s is not a number", what);
+		return -EINVAL;
 	if (errno == ERANGE || v < min || v > max)
-		vpnecmp_invarg(arg, "%s is out of range %u..%u", what, min, max);
-	return (uint32_t)v;
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* The reason, as both the CLI and the daemon print it after the word. */
+const char *vpnecmp_u32_error(int err, const char *what, uint32_t min, uint32_t max,
+			      char *buf, size_t len)
+{
+	if (err == -ERANGE)
+		snprintf(buf, len, "%s is out of range %u..%u", what, min, max);
+	else
+		snprintf(buf, len, "%s is not a number", what);
+	return buf;
+}
+
+uint32_t vpnecmp_get_u32(const char *arg, const char *what, uint32_t min,
+			 uint32_t max, bool hex)
+{
+	uint32_t v = 0;
+	char buf[128];
+	int err;
+
+	err = vpnecmp_parse_u32(arg, min, max, hex, &v);
+	if (err)
+		vpnecmp_invarg(arg, "%s", vpnecmp_u32_error(err, what, min, max, buf, sizeof(buf)));
+	return v;
+}
+
+/*
+ * Group and path names: 1..VPNECMP_NAME_MAX - 1 characters out of
+ * [A-Za-z0-9_.-], so that they print the same in text, JSON and Prometheus
+ * labels.  The module refuses any other name too.  Returns 0 or an error
+ * with its reason in buf; never prints.
+ */
+int vpnecmp_check_name(const char *arg, const char *what, char *buf, size_t len)
+{
+	size_t n = strlen(arg);
+
+	if (!n || n >= VPNECMP_NAME_MAX) {
+		snprintf(buf, len, "%s name must be 1 to %d characters", what,
+			 VPNECMP_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (const char *c = arg; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-')
+			continue;
+		snprintf(buf, len, "%s name may only contain letters, digits, '_', '.' and '-'",
+			 what);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 const char *vpnecmp_get_name(const char *arg, const char *what)
 {
-	size_t len = strlen(arg);
+	char buf[128];
 
-	if (!len || len >= VPNECMP_NAME_MAX)
-		vpnecmp_invarg(arg, "%s name must be 1 to %d characters", what,
-			       VPNECMP_NAME_MAX - 1);
+	if (vpnecmp_check_name(arg, what, buf, sizeof(buf)))
+		vpnecmp_invarg(arg, "%s", buf);
 	return arg;
 }
 
@@ -216,29 +268,49 @@ int vpnecmp_get_signal(const char *arg)
 	return -1;
 }
 
-uint32_t vpnecmp_get_signals(const char *arg)
+/*
+ * "sa,dpd,...": the mask, or -EINVAL with the reason in why.  The CLI and
+ * the daemon's file read signal lists with this one; it never prints.
+ */
+int vpnecmp_parse_signals(const char *arg, uint32_t *out, char *why, size_t len)
 {
 	const char *p = arg, *comma;
 	uint32_t mask = 0;
 	char word[16];
-	size_t len;
+	size_t n;
 	int sig;
 
 	for (;;) {
 		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
-		if (!len || len >= sizeof(word))
-			vpnecmp_invarg(arg, "signals must be a list of sa, dpd, bgp, probe, admin");
-		memcpy(word, p, len);
-		word[len] = '\0';
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (!n || n >= sizeof(word)) {
+			snprintf(why, len, "signals must be a list of sa, dpd, bgp, probe, admin");
+			return -EINVAL;
+		}
+		memcpy(word, p, n);
+		word[n] = '\0';
 		sig = vpnecmp_get_signal(word);
-		if (sig < 0)
-			vpnecmp_invarg(arg, "\"%s\" is not a signal (sa, dpd, bgp, probe, admin)", word);
+		if (sig < 0) {
+			snprintf(why, len, "\"%s\" is not a signal (sa, dpd, bgp, probe, admin)", word);
+			return -EINVAL;
+		}
 		mask |= 1U << sig;
-		if (!comma)
-			return mask;
+		if (!comma) {
+			*out = mask;
+			return 0;
+		}
 		p = comma + 1;
 	}
+}
+
+uint32_t vpnecmp_get_signals(const char *arg)
+{
+	uint32_t mask = 0;
+	char why[128];
+
+	if (vpnecmp_parse_signals(arg, &mask, why, sizeof(why)))
+		vpnecmp_invarg(arg, "%s", why);
+	return mask;
 }
 
 const char *vpnecmp_signals_str(uint32_t mask, char *buf, size_t len)

@@ -2,8 +2,9 @@
 /*
  * Unit checks that need no kernel module: the JSON writer, and the reply,
  * notification and extended ACK decoding fed with messages built the way
- * the kernel builds them.  A unity build, so that static handlers are
- * reachable.  Run by "make check".
+ * the kernel builds them, and the daemon's file parser against the command
+ * line's rules.  A unity build, so that static handlers are reachable.  Run
+ * by "make check".
  */
 #define _GNU_SOURCE
 #include "../nl.c"
@@ -14,6 +15,7 @@
 #include "../cmd_monitor.c"
 #include "../cmd_version.c"
 #include "../cmd_stats.c"
+#include "../daemon_conf.c"
 
 struct vpnecmp_opts vpnecmp_opts;
 
@@ -442,6 +444,151 @@ static void check_done_error(void)
 	nlmsg_free(msg);
 }
 
+
+/*
+ * The daemon's file, item by item: each case is a file, the message it must
+ * give ("" when the file is good), and a check of what it parsed.  If one
+ * fails, the file and the command line read the same words differently, an
+ * empty or truncated file deletes the namespace's configuration, or a name
+ * breaks the text, JSON or Prometheus output.
+ */
+static const char *conf_file(const char *text)
+{
+	static char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/vpnecmp-unit-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+#define P12 " local 192.0.2.1 remote 192.0.2.2"
+
+static void check_conf_case(const char *what, const char *text, const char *want,
+			    struct vd_conf *conf)
+{
+	const char *file = conf_file(text);
+	char err[512], full[600];
+	int ret;
+
+	ret = vd_conf_load(file, conf, err, sizeof(err));
+	if (*want)
+		snprintf(full, sizeof(full), "%s%s", file, want);
+	else
+		full[0] = '\0';
+	if ((ret != 0) != (*want != '\0') || strcmp(err, full)) {
+		printf("not ok - conf: %s\n--- want\n%s\n--- got (%d)\n%s\n---\n", what, full, ret,
+		       err);
+		failures++;
+	} else {
+		printf("ok - conf: %s\n", what);
+	}
+	unlink(file);
+}
+
+static void check_conf_value(const char *what, bool ok)
+{
+	printf("%s - conf: %s\n", ok ? "ok" : "not ok", what);
+	failures += !ok;
+}
+
+static void check_conf(void)
+{
+	struct vd_conf c;
+	uint32_t v = 0;
+	char why[128];
+
+	/* numbers: decimal as on the command line, never octal */
+	check_conf_case("nhid 010 is ten",
+			"group g nhid 010\npath p group g dev nodev0 nhid 0020" P12 "\n"
+			"probe p icmp 192.0.2.2 interval 0100\n", "", &c);
+	check_conf_value("nhid 010 read as 10", c.ngroups == 1 && c.groups[0].nhid == 10 &&
+			 c.paths[0].nhid == 20 && c.paths[0].probe_interval == 100);
+	vd_conf_free(&c);
+	check_conf_value("CLI: 010 is 10", !vpnecmp_parse_u32("010", 1, UINT32_MAX, false, &v) &&
+			 v == 10);
+	check_conf_case("hex nhid refused", "group g nhid 0x10\n",
+			":1: argument \"0x10\" is wrong: nhid is not a number", &c);
+	check_conf_value("CLI: hex nhid refused",
+			 vpnecmp_parse_u32("0x10", 1, UINT32_MAX, false, &v) == -EINVAL);
+	check_conf_case("mark 0x10 is hex, as on the command line",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 " mark 0x10\n", "", &c);
+	check_conf_value("mark 0x10 read as 16", c.npaths == 1 && c.paths[0].mark == 16);
+	vd_conf_free(&c);
+	check_conf_case("out of range", "group g nhid 1 hold-up 99999999\n",
+			":1: argument \"99999999\" is wrong: hold-up is out of range 0..3600000", &c);
+	check_conf_case("signed number", "group g nhid -1\n",
+			":1: argument \"-1\" is wrong: nhid is not a number", &c);
+
+	/* a keyword given twice on a line */
+	check_conf_case("repeated nhid", "group g nhid 10 nhid 20\n",
+			":1: duplicate \"nhid\": \"20\" is the second value", &c);
+	check_conf_case("repeated weight",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 " weight 2 weight 3\n",
+			":2: duplicate \"weight\": \"3\" is the second value", &c);
+	check_conf_case("repeated interval",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 interval 100 interval 200\n",
+			":3: duplicate \"interval\": \"200\" is the second value", &c);
+	check_conf_case("a value equal to a keyword is no repeat",
+			"group nhid nhid 7\n", "", &c);
+	vd_conf_free(&c);
+	check_conf_case("prefix is a list",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"bgp p table 201 prefix 10.0.0.0/8 prefix 172.16.0.0/12\n", "", &c);
+	check_conf_value("two prefixes", c.npaths == 1 && c.paths[0].bgp_nprefix == 2);
+	vd_conf_free(&c);
+
+	check_conf_case("unknown signal, the CLI's message",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 " signals sa,carrier\n",
+			":2: argument \"sa,carrier\" is wrong: \"carrier\" is not a signal (sa, dpd, bgp, probe, admin)",
+			&c);
+
+	/* an empty file deletes everything: only when it says so */
+	check_conf_case("empty file refused", "",
+			": no group and no path: applied, this file would delete every group and path of the namespace; refused (write a line \"empty\" if that is what you mean)",
+			&c);
+	check_conf_case("comments only refused", "# nothing\n\n",
+			": no group and no path: applied, this file would delete every group and path of the namespace; refused (write a line \"empty\" if that is what you mean)",
+			&c);
+	check_conf_case("\"empty\" accepted", "# decommissioned\nempty\n", "", &c);
+	check_conf_value("\"empty\": nothing", !c.ngroups && !c.npaths);
+	vd_conf_free(&c);
+	check_conf_case("\"empty\" with a group", "empty\ngroup g nhid 1\n",
+			":1: \"empty\" in a file that defines groups", &c);
+	check_conf_case("\"empty\" with a word", "empty please\n",
+			":1: \"please\": \"empty\" takes no argument", &c);
+
+	/* a device that does not exist yet is no error */
+	check_conf_case("missing device",
+			"group g nhid 1\npath p group g dev nosuchdev9 nhid 2" P12 "\n", "", &c);
+	vd_conf_free(&c);
+
+	/* names: [A-Za-z0-9_.-], as the command line and the module */
+	check_conf_case("group name with a colon", "group a:b nhid 1\n",
+			":1: argument \"a:b\" is wrong: group name may only contain letters, digits, '_', '.' and '-'",
+			&c);
+	check_conf_case("path name in UTF-8",
+			"group g nhid 1\npath caf\xc3\xa9 group g dev d nhid 2" P12 "\n",
+			":2: argument \"caf\xc3\xa9\" is wrong: path name may only contain letters, digits, '_', '.' and '-'",
+			&c);
+	check_conf_case("path name with a quote",
+			"group g nhid 1\npath a\"b group g dev d nhid 2" P12 "\n",
+			":2: argument \"a\"b\" is wrong: path name may only contain letters, digits, '_', '.' and '-'",
+			&c);
+	check_conf_case("name too long", "group abcdefghijklmnop nhid 1\n",
+			":1: argument \"abcdefghijklmnop\" is wrong: group name must be 1 to 15 characters",
+			&c);
+	check_conf_case("good names", "group G_1.a-b nhid 1\n", "", &c);
+	vd_conf_free(&c);
+	check_conf_value("CLI: the same name rule",
+			 vpnecmp_check_name("a b", "path", why, sizeof(why)) == -EINVAL &&
+			 !strcmp(why, "path name may only contain letters, digits, '_', '.' and '-'") &&
+			 !vpnecmp_check_name("t1.x-y_Z", "path", why, sizeof(why)));
+}
+
 int main(void)
 {
 	check_escape("plain", "\"plain\"\n");
@@ -457,6 +604,7 @@ int main(void)
 	check_ext_ack(true);
 	check_ext_ack(false);
 	check_done_error();
+	check_conf();
 
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
