@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "nl.h"
+#include "obj.h"
 #include "print.h"
 
 static const char *const vpnecmp_path_help[] = {
@@ -27,14 +28,6 @@ static const char *const vpnecmp_path_help[] = {
 static const char *const vpnecmp_path_where[] = {
 	"SIGNAL := { sa | dpd | bgp | probe | admin }",
 	NULL
-};
-
-struct vpnecmp_addr {
-	int family;		/* 0: not given */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
 };
 
 struct vpnecmp_path_args {
@@ -190,56 +183,42 @@ static void vpnecmp_path_parse(const struct vpnecmp_cmd *cmd, bool add, int argc
 static int vpnecmp_path_modify(const struct vpnecmp_cmd *cmd, bool add, int argc,
 			       char **argv)
 {
+	struct vpnecmp_path_obj p = { 0 };
 	struct vpnecmp_path_args a;
-	unsigned int ifindex = 0;
-	struct vpnecmp_req *req;
 	struct vpnecmp_nl *nl;
 	int ret;
 
 	vpnecmp_path_parse(cmd, add, argc, argv, &a);
+	p.name = a.name;
 	if (add) {
-		ifindex = if_nametoindex(a.dev);
-		if (!ifindex) {
+		p.ifindex = if_nametoindex(a.dev);
+		if (!p.ifindex) {
 			fprintf(stderr, "Cannot find device \"%s\"\n", a.dev);
 			return VPNECMP_EXIT_ERROR;
 		}
+		p.has |= VPNECMP_PATH_HAS_IDENTITY;
+		p.group = a.group;
+		p.nhid = a.nhid;
+		p.local = a.local;
+		p.remote = a.remote;
 	}
+	p.has |= (a.has_mark ? VPNECMP_PATH_HAS_MARK : 0) |
+		 (a.has_if_id ? VPNECMP_PATH_HAS_IF_ID : 0) |
+		 (a.has_weight ? VPNECMP_PATH_HAS_WEIGHT : 0) |
+		 (a.has_tier ? VPNECMP_PATH_HAS_TIER : 0) |
+		 (a.has_signals ? VPNECMP_PATH_HAS_SIGNALS : 0) |
+		 (a.has_hold_up ? VPNECMP_PATH_HAS_HOLD_UP : 0);
+	p.mark = a.mark;
+	p.if_id = a.if_id;
+	p.weight = a.weight;
+	p.tier = a.tier;
+	p.signals = a.signals;
+	p.hold_up = a.hold_up;
 
 	nl = vpnecmp_nl_open();
 	if (!nl)
 		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, a.name);
-	if (add) {
-		vpnecmp_req_put_string(req, VPNECMP_PATH_A_GROUP, a.group);
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IFINDEX, ifindex);
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_NHID, a.nhid);
-		if (a.local.family == AF_INET) {
-			/* be32: s_addr is already in network order */
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_LOCAL4, a.local.v4.s_addr);
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_REMOTE4, a.remote.v4.s_addr);
-		} else {
-			vpnecmp_req_put_data(req, VPNECMP_PATH_A_LOCAL6, &a.local.v6,
-					     sizeof(a.local.v6));
-			vpnecmp_req_put_data(req, VPNECMP_PATH_A_REMOTE6, &a.remote.v6,
-					     sizeof(a.remote.v6));
-		}
-		if (a.has_mark)
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_MARK, a.mark);
-		if (a.has_if_id)
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IF_ID, a.if_id);
-	}
-	if (a.has_weight)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_WEIGHT, a.weight);
-	if (a.has_tier)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, a.tier);
-	if (a.has_signals)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_SIGNALS, a.signals);
-	if (a.has_hold_up)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_HOLD_UP_MS, a.hold_up);
-	vpnecmp_req_nest_end(req);
-	ret = vpnecmp_req_run(req, NULL, NULL);
+	ret = vpnecmp_path_send(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, &p);
 	vpnecmp_nl_close(nl);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
@@ -251,7 +230,7 @@ static int vpnecmp_path_del(const struct vpnecmp_cmd *cmd, int argc, char **argv
 	name = vpnecmp_path_name_arg(cmd, argc, argv);
 	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
-	return vpnecmp_del_named(VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME, name);
+	return vpnecmp_del_named(VPNECMP_CMD_PATH_DEL, name);
 }
 
 static void vpnecmp_print_addr(const char *key, const char *fmt, const struct nlattr *a4,
