@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "waiting.h"
 #include "nl.h"
 
 static const char *const vd_help[] = {
@@ -546,6 +547,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	ret = vd_loop(file, sfd, ctrl);
 
 	vd_feeders_close();
+	vpnecmp_waiting_clear();
 	vd_release_signals();
 	vd_module_gone();
 	vpnecmp_ctrl_close(ctrl);
