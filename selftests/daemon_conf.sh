@@ -143,8 +143,20 @@ tunnel_comes_later()
 	daemon_start "$conf" || { fail "start"; return; }
 	daemon_wait_log "path t3: device t3 does not exist yet: waiting for it" ||
 		fail "the daemon does not say that t3 waits"
-	expect_eq "$(vx -j path show | jq -r '[.[].name] | sort | join(" ")')" "t1 t2" \
-		"paths while t3 waits"
+	expect_eq "$(vx -j path show | jq -r '[.[] | select(.state != "waiting") | .name] | sort | join(" ")')" \
+		"t1 t2" "paths in the module while t3 waits"
+	# path show, -br, JSON and the metrics say that t3 waits, and for what
+	expect_eq "$(vx -j path show t3 | jq -r '.[0] | "\(.state) \(.reason) \(.dev) \(.member)"')" \
+		"waiting device t3 false" "path show t3 while its device does not exist"
+	out=$(vx path show)
+	case $out in
+	*"path t3 group g dev t3 nhid 3"*"state waiting reason device"*) ;;
+	*) fail "path show does not list t3 as waiting: '$out'" ;;
+	esac
+	vx -br path show | grep -Eq '^t3 +g +waiting +device' ||
+		fail "-br path show: no waiting line for t3: '$(vx -br path show)'"
+	vx stats prometheus | grep -q '^vpnecmp_path_waiting{group="g",path="t3",for="device"} 1$' ||
+		fail "no vpnecmp_path_waiting sample for t3"
 
 	# the tunnel and its nexthop come up: t3 is added, no SIGHUP
 	ip -n "$CGW" -batch - <<-EOF || { fail "t3 setup"; return; }
@@ -152,8 +164,12 @@ tunnel_comes_later()
 	link set t3 up
 	nexthop add id 3 dev t3
 	EOF
-	busywait 10000 sh -c "\"$VPNECMP\" -n $CGW path show t3 >/dev/null 2>&1" ||
+	busywait 10000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show t3 2>/dev/null | jq -r '.[0].state')\" != waiting ]" ||
 		fail "t3 was not added once its device and nexthop appeared"
+	expect_eq "$(vx -j path show t3 | jq -r '.[0].ifindex != null')" true \
+		"t3 is the module's path now"
+	! vx stats prometheus | grep -q '^vpnecmp_path_waiting{' ||
+		fail "t3 still counted as waiting in the metrics"
 	grep -q "path t3: .* appeared" "$DAEMON_LOG" || fail "no 'appeared' in the log"
 	kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died"
 }

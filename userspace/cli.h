@@ -54,7 +54,7 @@ noreturn void vpnecmp_duparg(const char *key, const char *arg);
 noreturn void vpnecmp_unknown(const struct vpnecmp_cmd *cmd, const char *arg);
 noreturn void vpnecmp_missing(const struct vpnecmp_cmd *cmd, const char *key);
 void vpnecmp_end_of_args(const struct vpnecmp_cmd *cmd, int argc, char **argv);
-int vpnecmp_del_named(uint8_t genl_cmd, int nest, int name_attr, const char *name);
+int vpnecmp_del_named(uint8_t genl_cmd, const char *name);
 noreturn void vpnecmp_incomplete(const struct vpnecmp_cmd *cmd);
 noreturn void vpnecmp_usage_error(const struct vpnecmp_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

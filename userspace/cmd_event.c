@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "nl.h"
+#include "obj.h"
 
 static const char *const vpnecmp_event_help[] = {
 	"vpnecmp event PATH { dpd | bgp | probe | admin } { up | down }",
@@ -15,7 +16,6 @@ static const char *const vpnecmp_event_help[] = {
 
 static int vpnecmp_event_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 {
-	struct vpnecmp_req *req;
 	struct vpnecmp_nl *nl;
 	const char *path;
 	int signal, up;
@@ -56,13 +56,7 @@ static int vpnecmp_event_main(const struct vpnecmp_cmd *cmd, int argc, char **ar
 	nl = vpnecmp_nl_open();
 	if (!nl)
 		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, VPNECMP_CMD_EVENT, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path);
-	vpnecmp_req_nest_end(req);
-	vpnecmp_req_put_u32(req, VPNECMP_A_SIGNAL, (uint32_t)signal);
-	vpnecmp_req_put_u8(req, VPNECMP_A_SIGNAL_UP, (uint8_t)up);
-	ret = vpnecmp_req_run(req, NULL, NULL);
+	ret = vpnecmp_signal_send(nl, path, (enum vpnecmp_signal)signal, up);
 	vpnecmp_nl_close(nl);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }

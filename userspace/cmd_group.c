@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "nl.h"
+#include "obj.h"
 #include "print.h"
 
 static const char *const vpnecmp_group_help[] = {
@@ -19,18 +20,6 @@ static const char *const vpnecmp_group_help[] = {
 	"vpnecmp group del NAME",
 	"vpnecmp group show [ NAME ]",
 	NULL
-};
-
-struct vpnecmp_group_args {
-	const char *name;
-	bool has_nhid;
-	uint32_t nhid;
-	int type;		/* -1: not given */
-	int all_down;		/* -1: not given */
-	uint32_t fallback;
-	int preempt;		/* -1: not given */
-	bool has_hold_up;
-	uint32_t hold_up;
 };
 
 static const char *vpnecmp_group_name_arg(const struct vpnecmp_cmd *cmd, int argc,
@@ -45,11 +34,10 @@ static const char *vpnecmp_group_name_arg(const struct vpnecmp_cmd *cmd, int arg
 
 /* "add" and "set" share the optional keywords; only "add" takes nhid/type. */
 static void vpnecmp_group_parse(const struct vpnecmp_cmd *cmd, bool add, int argc,
-				char **argv, struct vpnecmp_group_args *a)
+				char **argv, struct vpnecmp_group_obj *g)
 {
-	memset(a, 0, sizeof(*a));
-	a->type = a->all_down = a->preempt = -1;
-	a->name = vpnecmp_group_name_arg(cmd, argc, argv);
+	memset(g, 0, sizeof(*g));
+	g->name = vpnecmp_group_name_arg(cmd, argc, argv);
 
 	for (argc--, argv++; argc > 0; argc--, argv++) {
 		const char *key = argv[0];
@@ -58,92 +46,79 @@ static void vpnecmp_group_parse(const struct vpnecmp_cmd *cmd, bool add, int arg
 			vpnecmp_cmd_help(cmd);
 		} else if (add && !strcmp(key, "nhid")) {
 			vpnecmp_next_arg(cmd, &argc, &argv);
-			if (a->has_nhid)
+			if (g->has & VPNECMP_GROUP_HAS_NHID)
 				vpnecmp_duparg(key, argv[0]);
-			a->nhid = vpnecmp_get_u32(argv[0], "nhid", 1, UINT32_MAX, false);
-			a->has_nhid = true;
+			g->nhid = vpnecmp_get_u32(argv[0], "nhid", 1, UINT32_MAX, false);
+			g->has |= VPNECMP_GROUP_HAS_NHID;
 		} else if (add && !strcmp(key, "type")) {
 			vpnecmp_next_arg(cmd, &argc, &argv);
-			if (a->type >= 0)
+			if (g->has & VPNECMP_GROUP_HAS_TYPE)
 				vpnecmp_duparg(key, argv[0]);
 			if (!strcmp(argv[0], "mpath"))
-				a->type = VPNECMP_GROUP_MPATH;
+				g->type = VPNECMP_GROUP_MPATH;
 			else if (!strcmp(argv[0], "resilient"))
-				a->type = VPNECMP_GROUP_RESILIENT;
+				g->type = VPNECMP_GROUP_RESILIENT;
 			else
 				vpnecmp_invarg(argv[0], "type must be \"mpath\" or \"resilient\"");
+			g->has |= VPNECMP_GROUP_HAS_TYPE;
 		} else if (!strcmp(key, "all-down")) {
 			vpnecmp_next_arg(cmd, &argc, &argv);
-			if (a->all_down >= 0)
+			if (g->has & VPNECMP_GROUP_HAS_ALL_DOWN)
 				vpnecmp_duparg(key, argv[0]);
 			if (!strcmp(argv[0], "keep")) {
-				a->all_down = VPNECMP_ALL_DOWN_KEEP;
+				g->all_down = VPNECMP_ALL_DOWN_KEEP;
 			} else if (!strcmp(argv[0], "fallback")) {
 				vpnecmp_next_arg(cmd, &argc, &argv);
-				a->all_down = VPNECMP_ALL_DOWN_FALLBACK;
-				a->fallback = vpnecmp_get_u32(argv[0], "fallback nhid", 1,
+				g->all_down = VPNECMP_ALL_DOWN_FALLBACK;
+				g->fallback = vpnecmp_get_u32(argv[0], "fallback nhid", 1,
 							      UINT32_MAX, false);
 			} else {
 				vpnecmp_invarg(argv[0], "all-down must be \"keep\" or \"fallback NHID\"");
 			}
+			g->has |= VPNECMP_GROUP_HAS_ALL_DOWN;
 		} else if (!strcmp(key, "preempt")) {
 			vpnecmp_next_arg(cmd, &argc, &argv);
-			if (a->preempt >= 0)
+			if (g->has & VPNECMP_GROUP_HAS_PREEMPT)
 				vpnecmp_duparg(key, argv[0]);
 			if (!strcmp(argv[0], "on"))
-				a->preempt = 1;
+				g->preempt = true;
 			else if (!strcmp(argv[0], "off"))
-				a->preempt = 0;
+				g->preempt = false;
 			else
 				vpnecmp_invarg(argv[0], "preempt must be \"on\" or \"off\"");
+			g->has |= VPNECMP_GROUP_HAS_PREEMPT;
 		} else if (!strcmp(key, "hold-up")) {
 			vpnecmp_next_arg(cmd, &argc, &argv);
-			if (a->has_hold_up)
+			if (g->has & VPNECMP_GROUP_HAS_HOLD_UP)
 				vpnecmp_duparg(key, argv[0]);
-			a->hold_up = vpnecmp_get_u32(argv[0], "hold-up", 0,
+			g->hold_up = vpnecmp_get_u32(argv[0], "hold-up", 0,
 						     VPNECMP_HOLD_UP_MAX_MS, false);
-			a->has_hold_up = true;
+			g->has |= VPNECMP_GROUP_HAS_HOLD_UP;
 		} else {
 			vpnecmp_unknown(cmd, key);
 		}
 	}
 
-	if (add && !a->has_nhid)
+	if (add && !(g->has & VPNECMP_GROUP_HAS_NHID))
 		vpnecmp_missing(cmd, "nhid");
-	if (!add && a->all_down < 0 && a->preempt < 0 && !a->has_hold_up)
-		vpnecmp_usage_error(cmd, "nothing to change for group \"%s\"", a->name);
+	if (!add && !(g->has & (VPNECMP_GROUP_HAS_ALL_DOWN | VPNECMP_GROUP_HAS_PREEMPT |
+				VPNECMP_GROUP_HAS_HOLD_UP)))
+		vpnecmp_usage_error(cmd, "nothing to change for group \"%s\"", g->name);
 }
 
 static int vpnecmp_group_modify(const struct vpnecmp_cmd *cmd, bool add, int argc,
 				char **argv)
 {
-	struct vpnecmp_group_args a;
-	struct vpnecmp_req *req;
+	struct vpnecmp_group_obj g;
 	struct vpnecmp_nl *nl;
 	int ret;
 
-	vpnecmp_group_parse(cmd, add, argc, argv, &a);
+	vpnecmp_group_parse(cmd, add, argc, argv, &g);
 
 	nl = vpnecmp_nl_open();
 	if (!nl)
 		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_GROUP_NEW : VPNECMP_CMD_GROUP_SET, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_GROUP);
-	vpnecmp_req_put_string(req, VPNECMP_GROUP_A_NAME, a.name);
-	if (a.has_nhid)
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_NHID, a.nhid);
-	if (a.type >= 0)
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_TYPE, (uint32_t)a.type);
-	if (a.all_down >= 0)
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_ALL_DOWN, (uint32_t)a.all_down);
-	if (a.all_down == VPNECMP_ALL_DOWN_FALLBACK)
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_FALLBACK_NHID, a.fallback);
-	if (a.preempt >= 0)
-		vpnecmp_req_put_u8(req, VPNECMP_GROUP_A_PREEMPT, (uint8_t)a.preempt);
-	if (a.has_hold_up)
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_HOLD_UP_MS, a.hold_up);
-	vpnecmp_req_nest_end(req);
-	ret = vpnecmp_req_run(req, NULL, NULL);
+	ret = vpnecmp_group_send(nl, add ? VPNECMP_CMD_GROUP_NEW : VPNECMP_CMD_GROUP_SET, &g);
 	vpnecmp_nl_close(nl);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
@@ -155,7 +130,7 @@ static int vpnecmp_group_del(const struct vpnecmp_cmd *cmd, int argc, char **arg
 	name = vpnecmp_group_name_arg(cmd, argc, argv);
 	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
-	return vpnecmp_del_named(VPNECMP_CMD_GROUP_DEL, VPNECMP_A_GROUP, VPNECMP_GROUP_A_NAME, name);
+	return vpnecmp_del_named(VPNECMP_CMD_GROUP_DEL, name);
 }
 
 static int vpnecmp_group_print(uint8_t cmd, struct nlattr **tb, void *arg)

@@ -6,11 +6,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "nl.h"
+#include "obj.h"
 #include "print.h"
+#include "waiting.h"
 
 static const char *const vpnecmp_path_help[] = {
 	"vpnecmp path add NAME group GROUP dev DEV nhid NHID",
@@ -27,14 +30,6 @@ static const char *const vpnecmp_path_help[] = {
 static const char *const vpnecmp_path_where[] = {
 	"SIGNAL := { sa | dpd | bgp | probe | admin }",
 	NULL
-};
-
-struct vpnecmp_addr {
-	int family;		/* 0: not given */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
 };
 
 struct vpnecmp_path_args {
@@ -190,56 +185,42 @@ static void vpnecmp_path_parse(const struct vpnecmp_cmd *cmd, bool add, int argc
 static int vpnecmp_path_modify(const struct vpnecmp_cmd *cmd, bool add, int argc,
 			       char **argv)
 {
+	struct vpnecmp_path_obj p = { 0 };
 	struct vpnecmp_path_args a;
-	unsigned int ifindex = 0;
-	struct vpnecmp_req *req;
 	struct vpnecmp_nl *nl;
 	int ret;
 
 	vpnecmp_path_parse(cmd, add, argc, argv, &a);
+	p.name = a.name;
 	if (add) {
-		ifindex = if_nametoindex(a.dev);
-		if (!ifindex) {
+		p.ifindex = if_nametoindex(a.dev);
+		if (!p.ifindex) {
 			fprintf(stderr, "Cannot find device \"%s\"\n", a.dev);
 			return VPNECMP_EXIT_ERROR;
 		}
+		p.has |= VPNECMP_PATH_HAS_IDENTITY;
+		p.group = a.group;
+		p.nhid = a.nhid;
+		p.local = a.local;
+		p.remote = a.remote;
 	}
+	p.has |= (a.has_mark ? VPNECMP_PATH_HAS_MARK : 0) |
+		 (a.has_if_id ? VPNECMP_PATH_HAS_IF_ID : 0) |
+		 (a.has_weight ? VPNECMP_PATH_HAS_WEIGHT : 0) |
+		 (a.has_tier ? VPNECMP_PATH_HAS_TIER : 0) |
+		 (a.has_signals ? VPNECMP_PATH_HAS_SIGNALS : 0) |
+		 (a.has_hold_up ? VPNECMP_PATH_HAS_HOLD_UP : 0);
+	p.mark = a.mark;
+	p.if_id = a.if_id;
+	p.weight = a.weight;
+	p.tier = a.tier;
+	p.signals = a.signals;
+	p.hold_up = a.hold_up;
 
 	nl = vpnecmp_nl_open();
 	if (!nl)
 		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, a.name);
-	if (add) {
-		vpnecmp_req_put_string(req, VPNECMP_PATH_A_GROUP, a.group);
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IFINDEX, ifindex);
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_NHID, a.nhid);
-		if (a.local.family == AF_INET) {
-			/* be32: s_addr is already in network order */
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_LOCAL4, a.local.v4.s_addr);
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_REMOTE4, a.remote.v4.s_addr);
-		} else {
-			vpnecmp_req_put_data(req, VPNECMP_PATH_A_LOCAL6, &a.local.v6,
-					     sizeof(a.local.v6));
-			vpnecmp_req_put_data(req, VPNECMP_PATH_A_REMOTE6, &a.remote.v6,
-					     sizeof(a.remote.v6));
-		}
-		if (a.has_mark)
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_MARK, a.mark);
-		if (a.has_if_id)
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IF_ID, a.if_id);
-	}
-	if (a.has_weight)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_WEIGHT, a.weight);
-	if (a.has_tier)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, a.tier);
-	if (a.has_signals)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_SIGNALS, a.signals);
-	if (a.has_hold_up)
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_HOLD_UP_MS, a.hold_up);
-	vpnecmp_req_nest_end(req);
-	ret = vpnecmp_req_run(req, NULL, NULL);
+	ret = vpnecmp_path_send(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, &p);
 	vpnecmp_nl_close(nl);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
@@ -251,7 +232,7 @@ static int vpnecmp_path_del(const struct vpnecmp_cmd *cmd, int argc, char **argv
 	name = vpnecmp_path_name_arg(cmd, argc, argv);
 	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
-	return vpnecmp_del_named(VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME, name);
+	return vpnecmp_del_named(VPNECMP_CMD_PATH_DEL, name);
 }
 
 static void vpnecmp_print_addr(const char *key, const char *fmt, const struct nlattr *a4,
@@ -370,11 +351,20 @@ static void vpnecmp_path_print_brief(struct nlattr **p)
 	vpnecmp_close_object();
 }
 
+/* path show: the filters, and the waiting paths not printed yet. */
+struct vpnecmp_path_show {
+	const char *name;
+	const char *group;
+	struct vpnecmp_waiting *waiting;
+	int nwaiting;
+};
+
 static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 {
 	struct nlattr *p[VPNECMP_PATH_A_MAX + 1];
-	const char *group_filter = arg;
+	struct vpnecmp_path_show *show = arg;
 	char ifname[IF_NAMESIZE];
+	const char *name;
 	uint32_t ifindex;
 
 	(void)cmd;
@@ -385,9 +375,16 @@ static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 		return -EBADMSG;
 	}
 	/* Filter here too: correct output whether or not the kernel filtered. */
-	if (group_filter && (!p[VPNECMP_PATH_A_GROUP] ||
-			     strcmp(vpnecmp_attr_str(p[VPNECMP_PATH_A_GROUP]), group_filter)))
+	if (show->group && (!p[VPNECMP_PATH_A_GROUP] ||
+			    strcmp(vpnecmp_attr_str(p[VPNECMP_PATH_A_GROUP]), show->group)))
 		return 0;
+	name = p[VPNECMP_PATH_A_NAME] ? vpnecmp_attr_str(p[VPNECMP_PATH_A_NAME]) : "";
+	if (show->name && strcmp(name, show->name))
+		return 0;
+	/* The module's path is the truth for forwarding: not listed twice. */
+	for (int i = 0; i < show->nwaiting; i++)
+		if (!show->waiting[i].group && !strcmp(show->waiting[i].name, name))
+			show->waiting[i].name[0] = '\0';
 
 	if (vpnecmp_opts.brief) {
 		vpnecmp_path_print_brief(p);
@@ -451,38 +448,101 @@ static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 	return 0;
 }
 
+/*
+ * A path the daemon has not given the module yet (its device or nexthop
+ * does not exist): state "waiting", the reason what it waits for.
+ */
+static void vpnecmp_path_print_waiting(const struct vpnecmp_waiting *w)
+{
+	vpnecmp_open_object(NULL);
+	if (vpnecmp_opts.brief) {
+		vpnecmp_print_string(VPNECMP_ANY, "name", "%-15s", w->name);
+		vpnecmp_print_string(VPNECMP_ANY, "group", "%-15s", w->in_group);
+		vpnecmp_print_string(VPNECMP_ANY, "state", "%-7s", "waiting");
+		vpnecmp_print_string(VPNECMP_ANY, "reason", "%-7s",
+				     vpnecmp_wait_for_name(w->wait_for));
+		vpnecmp_print_bool(VPNECMP_ANY, "member", "member %s", false);
+		vpnecmp_print_nl();
+		vpnecmp_close_object();
+		return;
+	}
+	vpnecmp_print_string(VPNECMP_ANY, "name", "path %s", w->name);
+	vpnecmp_print_string(VPNECMP_ANY, "group", "group %s", w->in_group);
+	vpnecmp_print_string(VPNECMP_ANY, "dev", "dev %s", w->dev);
+	vpnecmp_print_uint(VPNECMP_ANY, "nhid", "nhid %u", w->nhid);
+	vpnecmp_print_nl();
+	vpnecmp_print_indent(4);
+	vpnecmp_print_string(VPNECMP_ANY, "state", "state %s", "waiting");
+	vpnecmp_print_string(VPNECMP_ANY, "reason", "reason %s",
+			     vpnecmp_wait_for_name(w->wait_for));
+	vpnecmp_print_bool(VPNECMP_ANY, "member", "member %s", false);
+	if (w->wait_for == VPNECMP_WAIT_DEVICE)
+		vpnecmp_print_string(VPNECMP_TEXT, NULL, "(vpnecmp daemon: no device %s yet)",
+				     w->dev);
+	else if (w->wait_for == VPNECMP_WAIT_NEXTHOP)
+		vpnecmp_print_uint(VPNECMP_TEXT, NULL, "(vpnecmp daemon: no nexthop %u yet)",
+				   w->nhid);
+	else
+		vpnecmp_print_string(VPNECMP_TEXT, NULL, "(vpnecmp daemon: group %s waits)",
+				     w->in_group);
+	vpnecmp_print_nl();
+	vpnecmp_close_object();
+}
+
 static int vpnecmp_path_show(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 {
-	const char *name = NULL, *group = NULL;
+	struct vpnecmp_path_show show = { 0 };
 	struct vpnecmp_req *req;
 	struct vpnecmp_nl *nl;
+	bool dump;
 	int ret;
 
 	if (argc > 0 && !strcmp(argv[0], "group")) {
 		vpnecmp_next_arg(cmd, &argc, &argv);
-		group = vpnecmp_get_name(argv[0], "group");
+		show.group = vpnecmp_get_name(argv[0], "group");
 	} else if (argc > 0) {
-		name = vpnecmp_path_name_arg(cmd, argc, argv);
+		show.name = vpnecmp_path_name_arg(cmd, argc, argv);
 	}
 	vpnecmp_end_of_args(cmd, argc - 1, argv + 1);
 
+	/* What the daemon waits for; a missing or unreadable list is none. */
+	show.nwaiting = vpnecmp_waiting_read(&show.waiting);
+	if (show.nwaiting < 0)
+		show.nwaiting = 0;
+	/* A path that waits may not be in the module: then "path show NAME" dumps. */
+	dump = !show.name;
+	for (int i = 0; i < show.nwaiting && show.name; i++)
+		if (!show.waiting[i].group && !strcmp(show.waiting[i].name, show.name))
+			dump = true;
+
 	nl = vpnecmp_nl_open();
-	if (!nl)
+	if (!nl) {
+		free(show.waiting);
 		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, VPNECMP_CMD_PATH_GET, !name);
-	if (name || group) {
+	}
+	req = vpnecmp_req_new(nl, VPNECMP_CMD_PATH_GET, dump);
+	if ((show.name && !dump) || show.group) {
 		vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-		if (name)
-			vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, name);
+		if (show.name)
+			vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, show.name);
 		else
-			vpnecmp_req_put_string(req, VPNECMP_PATH_A_GROUP, group);
+			vpnecmp_req_put_string(req, VPNECMP_PATH_A_GROUP, show.group);
 		vpnecmp_req_nest_end(req);
 	}
 	vpnecmp_open_array(NULL);
-	ret = vpnecmp_req_run(req, vpnecmp_path_print, (void *)group);
+	ret = vpnecmp_req_run(req, vpnecmp_path_print, &show);
+	for (int i = 0; i < show.nwaiting && !ret; i++) {
+		const struct vpnecmp_waiting *w = &show.waiting[i];
+
+		if (w->group || !w->name[0] || (show.name && strcmp(w->name, show.name)) ||
+		    (show.group && strcmp(w->in_group, show.group)))
+			continue;
+		vpnecmp_path_print_waiting(w);
+	}
 	vpnecmp_close_array();
 	vpnecmp_print_end();
 	vpnecmp_nl_close(nl);
+	free(show.waiting);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
 

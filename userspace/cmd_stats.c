@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "nl.h"
 #include "print.h"
+#include "waiting.h"
 
 static const char *const vpnecmp_stats_help[] = {
 	"vpnecmp stats [ group GROUP ] [ prometheus ]",
@@ -442,6 +443,33 @@ static void vpnecmp_prom_groups(const struct vpnecmp_stats *s, const char *name,
 	}
 }
 
+/*
+ * What the daemon waits to give the module (waiting.h): its device or
+ * nexthop does not exist yet.  Families always present, so that an alert
+ * on them does not depend on a daemon having run.
+ */
+static void vpnecmp_prom_waiting(void)
+{
+	struct vpnecmp_waiting *w;
+	int n;
+
+	n = vpnecmp_waiting_read(&w);
+	vpnecmp_prom_family("vpnecmp_group_waiting", "gauge",
+			    "Groups of the daemon's file not in the module yet (label: what for).");
+	for (int i = 0; i < n; i++)
+		if (w[i].group)
+			vpnecmp_prom_sample("vpnecmp_group_waiting", w[i].name, NULL, "for",
+					    vpnecmp_wait_for_name(w[i].wait_for), 1, false);
+	vpnecmp_prom_family("vpnecmp_path_waiting", "gauge",
+			    "Paths of the daemon's file not in the module yet (label: what for).");
+	for (int i = 0; i < n; i++)
+		if (!w[i].group)
+			vpnecmp_prom_sample("vpnecmp_path_waiting", w[i].in_group, w[i].name, "for",
+					    vpnecmp_wait_for_name(w[i].wait_for), 1, false);
+	if (n > 0)
+		free(w);
+}
+
 static void vpnecmp_stats_prometheus(const struct vpnecmp_stats *s)
 {
 	static const struct {
@@ -589,6 +617,7 @@ static void vpnecmp_stats_prometheus(const struct vpnecmp_stats *s)
 	vpnecmp_prom_paths(s, "vpnecmp_path_time_in_state_milliseconds", "gauge",
 			   "Time since the path's last state change.",
 			   VPNECMP_STATS_A_TIME_IN_STATE_MS);
+	vpnecmp_prom_waiting();
 	fflush(stdout);
 }
 

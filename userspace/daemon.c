@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "waiting.h"
 #include "nl.h"
 
 static const char *const vd_help[] = {
@@ -79,17 +80,9 @@ void vd_log(int prio, const char *fmt, ...)
 
 static int vd_send_signal(const struct vd_path *path, enum vpnecmp_signal signal, bool up)
 {
-	struct vpnecmp_req *req;
-
 	if (!vd_cmd)
 		return -ENOENT;
-	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_EVENT, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path->name);
-	vpnecmp_req_nest_end(req);
-	vpnecmp_req_put_u32(req, VPNECMP_A_SIGNAL, signal);
-	vpnecmp_req_put_u8(req, VPNECMP_A_SIGNAL_UP, up);
-	return vpnecmp_req_run(req, NULL, NULL);
+	return vpnecmp_signal_send(vd_cmd, path->name, signal, up);
 }
 
 void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
@@ -554,6 +547,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	ret = vd_loop(file, sfd, ctrl);
 
 	vd_feeders_close();
+	vpnecmp_waiting_clear();
 	vd_release_signals();
 	vd_module_gone();
 	vpnecmp_ctrl_close(ctrl);

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <linux/vpnecmp.h>
 
+#include "obj.h"
+
 #define VD_DEFAULT_CONF		"/etc/vpnecmp/vpnecmp.conf"
 #define VD_DEFAULT_VICI		"/var/run/charon.vici"
 #define VD_MAX_PREFIXES		8
@@ -26,16 +28,8 @@
 /* The module's default hold-up of a new group (module/netlink.c). */
 #define VD_HOLD_UP_MS		1000
 
-struct vd_addr {
-	int family;		/* 0: not set */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
-};
-
 struct vd_prefix {
-	struct vd_addr addr;
+	struct vpnecmp_addr addr;
 	unsigned int len;
 };
 
@@ -69,8 +63,8 @@ struct vd_path {
 	char group[VPNECMP_NAME_MAX];
 	char dev[IF_NAMESIZE];
 	uint32_t nhid;
-	struct vd_addr local;
-	struct vd_addr remote;
+	struct vpnecmp_addr local;
+	struct vpnecmp_addr remote;
 	bool has_mark;
 	uint32_t mark;
 	bool has_if_id;
@@ -93,8 +87,8 @@ struct vd_path {
 
 	/* prober */
 	enum vd_probe_kind probe;
-	struct vd_addr probe_dst;
-	struct vd_addr probe_src;
+	struct vpnecmp_addr probe_dst;
+	struct vpnecmp_addr probe_src;
 	uint16_t probe_port;
 	uint32_t probe_interval;	/* ms */
 	uint32_t probe_multiplier;
@@ -120,7 +114,7 @@ struct vd_conf {
 int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errlen);
 void vd_conf_free(struct vd_conf *conf);
 struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name);
-const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
+const char *vd_addr_str(const struct vpnecmp_addr *a, char *buf, size_t len);
 
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);

@@ -43,15 +43,14 @@ struct vd_dump {
 
 static int vd_dump_group_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
-	struct nlattr *g[VPNECMP_GROUP_A_MAX + 1];
 	struct vd_dump *d = arg;
 	struct vd_conf *conf = d->conf;
+	struct vpnecmp_group_obj g;
 	struct vd_group *grp;
 	void *p;
 
 	(void)cmd;
-	if (!tb[VPNECMP_A_GROUP] || vpnecmp_nl_parse(g, VPNECMP_NEST_GROUP, tb[VPNECMP_A_GROUP]) ||
-	    !g[VPNECMP_GROUP_A_NAME] || !g[VPNECMP_GROUP_A_NHID])
+	if (vpnecmp_group_decode(tb[VPNECMP_A_GROUP], &g) || !(g.has & VPNECMP_GROUP_HAS_NHID))
 		return 0;
 	p = realloc(conf->groups, (conf->ngroups + 1) * sizeof(*grp));
 	if (!p) {
@@ -61,33 +60,27 @@ static int vd_dump_group_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	conf->groups = p;
 	grp = &conf->groups[conf->ngroups++];
 	memset(grp, 0, sizeof(*grp));
-	snprintf(grp->name, sizeof(grp->name), "%s", vpnecmp_attr_str(g[VPNECMP_GROUP_A_NAME]));
-	grp->nhid = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_NHID]);
-	if (g[VPNECMP_GROUP_A_TYPE])
-		grp->type = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_TYPE]);
-	if (g[VPNECMP_GROUP_A_ALL_DOWN])
-		grp->all_down = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_ALL_DOWN]);
-	if (g[VPNECMP_GROUP_A_FALLBACK_NHID])
-		grp->fallback = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_FALLBACK_NHID]);
-	grp->preempt = !g[VPNECMP_GROUP_A_PREEMPT] ||
-		       vpnecmp_attr_u8(g[VPNECMP_GROUP_A_PREEMPT]);
-	if (g[VPNECMP_GROUP_A_HOLD_UP_MS])
-		grp->hold_up = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_HOLD_UP_MS]);
+	snprintf(grp->name, sizeof(grp->name), "%s", g.name);
+	grp->nhid = g.nhid;
+	grp->type = g.type;
+	grp->all_down = g.all_down;
+	grp->fallback = g.fallback;
+	grp->preempt = !(g.has & VPNECMP_GROUP_HAS_PREEMPT) || g.preempt;
+	grp->hold_up = g.hold_up;
 	return 0;
 }
 
 static int vd_dump_path_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
-	struct nlattr *a[VPNECMP_PATH_A_MAX + 1];
 	char ifname[IF_NAMESIZE];
 	struct vd_dump *d = arg;
 	struct vd_conf *conf = d->conf;
+	struct vpnecmp_path_obj o;
 	struct vd_path *path;
 	void *p;
 
 	(void)cmd;
-	if (!tb[VPNECMP_A_PATH] || vpnecmp_nl_parse(a, VPNECMP_NEST_PATH, tb[VPNECMP_A_PATH]) ||
-	    !a[VPNECMP_PATH_A_NAME] || !a[VPNECMP_PATH_A_GROUP] || !a[VPNECMP_PATH_A_NHID])
+	if (vpnecmp_path_decode(tb[VPNECMP_A_PATH], &o))
 		return 0;
 	p = realloc(conf->paths, (conf->npaths + 1) * sizeof(*path));
 	if (!p) {
@@ -97,41 +90,26 @@ static int vd_dump_path_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	conf->paths = p;
 	path = &conf->paths[conf->npaths++];
 	memset(path, 0, sizeof(*path));
-	snprintf(path->name, sizeof(path->name), "%s", vpnecmp_attr_str(a[VPNECMP_PATH_A_NAME]));
-	snprintf(path->group, sizeof(path->group), "%s",
-		 vpnecmp_attr_str(a[VPNECMP_PATH_A_GROUP]));
+	snprintf(path->name, sizeof(path->name), "%s", o.name);
+	snprintf(path->group, sizeof(path->group), "%s", o.group);
 	/* A path whose device is gone compares unequal to any file. */
-	if (a[VPNECMP_PATH_A_IFINDEX] &&
-	    if_indextoname(vpnecmp_attr_u32(a[VPNECMP_PATH_A_IFINDEX]), ifname))
+	if (o.ifindex && if_indextoname(o.ifindex, ifname))
 		snprintf(path->dev, sizeof(path->dev), "%s", ifname);
-	path->nhid = vpnecmp_attr_u32(a[VPNECMP_PATH_A_NHID]);
-	if (a[VPNECMP_PATH_A_LOCAL4] && a[VPNECMP_PATH_A_REMOTE4]) {
-		path->local.family = AF_INET;
-		path->remote.family = AF_INET;
-		path->local.v4.s_addr = vpnecmp_attr_u32(a[VPNECMP_PATH_A_LOCAL4]);
-		path->remote.v4.s_addr = vpnecmp_attr_u32(a[VPNECMP_PATH_A_REMOTE4]);
-	} else if (a[VPNECMP_PATH_A_LOCAL6] && a[VPNECMP_PATH_A_REMOTE6]) {
-		path->local.family = AF_INET6;
-		path->remote.family = AF_INET6;
-		memcpy(&path->local.v6, vpnecmp_attr_data(a[VPNECMP_PATH_A_LOCAL6]), 16);
-		memcpy(&path->remote.v6, vpnecmp_attr_data(a[VPNECMP_PATH_A_REMOTE6]), 16);
+	path->nhid = o.nhid;
+	if (o.has & VPNECMP_PATH_HAS_IDENTITY) {
+		path->local = o.local;
+		path->remote = o.remote;
 	}
 	/* The module reports both; 0 is "not set" (the SAs' key is 0 then). */
-	if (a[VPNECMP_PATH_A_MARK])
-		path->mark = vpnecmp_attr_u32(a[VPNECMP_PATH_A_MARK]);
-	if (a[VPNECMP_PATH_A_IF_ID])
-		path->if_id = vpnecmp_attr_u32(a[VPNECMP_PATH_A_IF_ID]);
+	path->mark = o.mark;
+	path->if_id = o.if_id;
 	path->has_mark = path->mark != 0;
 	path->has_if_id = path->if_id != 0;
-	path->weight = a[VPNECMP_PATH_A_WEIGHT] ? vpnecmp_attr_u32(a[VPNECMP_PATH_A_WEIGHT]) : 1;
-	if (a[VPNECMP_PATH_A_TIER])
-		path->tier = vpnecmp_attr_u32(a[VPNECMP_PATH_A_TIER]);
-	if (a[VPNECMP_PATH_A_SIGNALS])
-		path->signals = vpnecmp_attr_u32(a[VPNECMP_PATH_A_SIGNALS]);
-	if (a[VPNECMP_PATH_A_HOLD_UP_MS]) {
-		path->has_hold_up = true;
-		path->hold_up = vpnecmp_attr_u32(a[VPNECMP_PATH_A_HOLD_UP_MS]);
-	}
+	path->weight = o.has & VPNECMP_PATH_HAS_WEIGHT ? o.weight : 1;
+	path->tier = o.tier;
+	path->signals = o.signals;
+	path->has_hold_up = o.has & VPNECMP_PATH_HAS_HOLD_UP;
+	path->hold_up = o.hold_up;
 	return 0;
 }
 
@@ -174,7 +152,7 @@ static const struct vd_path *vd_find_path(const struct vd_conf *conf, const char
 	return NULL;
 }
 
-static bool vd_addr_eq(const struct vd_addr *a, const struct vd_addr *b)
+static bool vd_addr_eq(const struct vpnecmp_addr *a, const struct vpnecmp_addr *b)
 {
 	if (a->family != b->family)
 		return false;
@@ -215,76 +193,55 @@ static uint32_t vd_path_hold_up(const struct vd_path *p, const struct vd_conf *c
 	return g ? g->hold_up : VD_HOLD_UP_MS;
 }
 
-static int vd_del(struct vpnecmp_nl *nl, uint8_t cmd, int nest, int attr, const char *name)
-{
-	struct vpnecmp_req *req = vpnecmp_req_new(nl, cmd, false);
-
-	vpnecmp_req_nest_start(req, nest);
-	vpnecmp_req_put_string(req, attr, name);
-	vpnecmp_req_nest_end(req);
-	return vpnecmp_req_run(req, NULL, NULL);
-}
-
 static int vd_group_put(struct vpnecmp_nl *nl, const struct vd_group *g, bool add)
 {
-	struct vpnecmp_req *req;
+	struct vpnecmp_group_obj o = {
+		.name = g->name,
+		.has = VPNECMP_GROUP_HAS_ALL_DOWN | VPNECMP_GROUP_HAS_PREEMPT |
+		       VPNECMP_GROUP_HAS_HOLD_UP,
+		.nhid = g->nhid,
+		.type = g->type,
+		.all_down = g->all_down,
+		.fallback = g->fallback,
+		.preempt = g->preempt,
+		.hold_up = g->hold_up,
+	};
 
-	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_GROUP_NEW : VPNECMP_CMD_GROUP_SET, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_GROUP);
-	vpnecmp_req_put_string(req, VPNECMP_GROUP_A_NAME, g->name);
-	if (add) {
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_NHID, g->nhid);
-		if (g->has_type)
-			vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_TYPE, g->type);
-	}
-	vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_ALL_DOWN, g->all_down);
-	if (g->all_down == VPNECMP_ALL_DOWN_FALLBACK)
-		vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_FALLBACK_NHID, g->fallback);
-	vpnecmp_req_put_u8(req, VPNECMP_GROUP_A_PREEMPT, g->preempt);
-	vpnecmp_req_put_u32(req, VPNECMP_GROUP_A_HOLD_UP_MS, g->hold_up);
-	vpnecmp_req_nest_end(req);
-	return vpnecmp_req_run(req, NULL, NULL);
+	if (add)
+		o.has |= VPNECMP_GROUP_HAS_NHID | (g->has_type ? VPNECMP_GROUP_HAS_TYPE : 0);
+	return vpnecmp_group_send(nl, add ? VPNECMP_CMD_GROUP_NEW : VPNECMP_CMD_GROUP_SET, &o);
 }
 
 static int vd_path_put(struct vpnecmp_nl *nl, const struct vd_path *p, uint32_t hold_up,
 		       bool add)
 {
-	unsigned int ifindex = 0;
-	struct vpnecmp_req *req;
+	struct vpnecmp_path_obj o = {
+		.name = p->name,
+		.has = VPNECMP_PATH_HAS_WEIGHT | VPNECMP_PATH_HAS_TIER | VPNECMP_PATH_HAS_SIGNALS |
+		       VPNECMP_PATH_HAS_HOLD_UP,
+		.group = p->group,
+		.nhid = p->nhid,
+		.local = p->local,
+		.remote = p->remote,
+		.mark = p->mark,
+		.if_id = p->if_id,
+		.weight = p->weight,
+		.tier = p->tier,
+		.signals = p->signals,
+		.hold_up = hold_up,
+	};
 
 	if (add) {
-		ifindex = if_nametoindex(p->dev);
-		if (!ifindex) {
+		o.ifindex = if_nametoindex(p->dev);
+		if (!o.ifindex) {
 			fprintf(stderr, "Error: path \"%s\": cannot find device \"%s\"\n",
 				p->name, p->dev);
 			return -ENODEV;
 		}
+		o.has |= VPNECMP_PATH_HAS_IDENTITY | (p->has_mark ? VPNECMP_PATH_HAS_MARK : 0) |
+			 (p->has_if_id ? VPNECMP_PATH_HAS_IF_ID : 0);
 	}
-	req = vpnecmp_req_new(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, p->name);
-	if (add) {
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IFINDEX, ifindex);
-		vpnecmp_req_put_string(req, VPNECMP_PATH_A_GROUP, p->group);
-		vpnecmp_req_put_u32(req, VPNECMP_PATH_A_NHID, p->nhid);
-		if (p->local.family == AF_INET) {
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_LOCAL4, p->local.v4.s_addr);
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_REMOTE4, p->remote.v4.s_addr);
-		} else {
-			vpnecmp_req_put_data(req, VPNECMP_PATH_A_LOCAL6, &p->local.v6, 16);
-			vpnecmp_req_put_data(req, VPNECMP_PATH_A_REMOTE6, &p->remote.v6, 16);
-		}
-		if (p->has_mark)
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_MARK, p->mark);
-		if (p->has_if_id)
-			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IF_ID, p->if_id);
-	}
-	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_WEIGHT, p->weight);
-	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, p->tier);
-	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_SIGNALS, p->signals);
-	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_HOLD_UP_MS, hold_up);
-	vpnecmp_req_nest_end(req);
-	return vpnecmp_req_run(req, NULL, NULL);
+	return vpnecmp_path_send(nl, add ? VPNECMP_CMD_PATH_NEW : VPNECMP_CMD_PATH_SET, &o);
 }
 
 /* Does nexthop id exist?  One RTM_GETNEXTHOP; the kernel answers at once. */
@@ -413,8 +370,7 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 		    vd_waits(want, wait, p->name, false))
 			continue;
 		vd_log(6, "path %s: delete", p->name);
-		ret = vd_del(nl, VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME,
-			     p->name);
+		ret = vpnecmp_obj_del(nl, VPNECMP_CMD_PATH_DEL, p->name);
 		*changes += !ret;
 	}
 	for (unsigned int i = 0; i < cur->ngroups && !ret; i++) {
@@ -424,8 +380,7 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 		    vd_waits(want, wait, g->name, true))
 			continue;
 		vd_log(6, "group %s: delete", g->name);
-		ret = vd_del(nl, VPNECMP_CMD_GROUP_DEL, VPNECMP_A_GROUP, VPNECMP_GROUP_A_NAME,
-			     g->name);
+		ret = vpnecmp_obj_del(nl, VPNECMP_CMD_GROUP_DEL, g->name);
 		*changes += !ret;
 	}
 	for (unsigned int i = 0; i < want->ngroups && !ret; i++) {
@@ -514,18 +469,15 @@ struct vd_path_now {
 
 static int vd_path_now_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
-	struct nlattr *a[VPNECMP_PATH_A_MAX + 1];
 	struct vd_path_now *now = arg;
+	struct vpnecmp_path_obj o;
 
 	(void)cmd;
-	if (!tb[VPNECMP_A_PATH] || vpnecmp_nl_parse(a, VPNECMP_NEST_PATH, tb[VPNECMP_A_PATH]) ||
-	    !a[VPNECMP_PATH_A_NAME] || strcmp(vpnecmp_attr_str(a[VPNECMP_PATH_A_NAME]), now->name))
+	if (vpnecmp_path_decode(tb[VPNECMP_A_PATH], &o) || strcmp(o.name, now->name))
 		return 0;
 	now->found = true;
-	if (a[VPNECMP_PATH_A_IFINDEX])
-		now->ifindex = vpnecmp_attr_u32(a[VPNECMP_PATH_A_IFINDEX]);
-	now->signals_up = a[VPNECMP_PATH_A_SIGNALS_UP] ?
-			  vpnecmp_attr_u32(a[VPNECMP_PATH_A_SIGNALS_UP]) : ~0U;
+	now->ifindex = o.ifindex;
+	now->signals_up = o.has & VPNECMP_PATH_HAS_SIGNALS_UP ? o.signals_up : ~0U;
 	return 0;
 }
 
@@ -542,7 +494,6 @@ int vd_apply_path(const struct vd_conf *conf, const struct vd_path *p)
 {
 	struct vd_path_now now = { .name = p->name };
 	unsigned int ifindex = if_nametoindex(p->dev);
-	struct vpnecmp_req *req;
 	struct vpnecmp_nl *nl;
 	int ret;
 
@@ -563,7 +514,7 @@ int vd_apply_path(const struct vd_conf *conf, const struct vd_path *p)
 	}
 	if (now.found) {
 		vd_log(6, "path %s: delete (device %s re-created)", p->name, p->dev);
-		ret = vd_del(nl, VPNECMP_CMD_PATH_DEL, VPNECMP_A_PATH, VPNECMP_PATH_A_NAME, p->name);
+		ret = vpnecmp_obj_del(nl, VPNECMP_CMD_PATH_DEL, p->name);
 	}
 	if (!ret) {
 		vd_log(6, "path %s: add on %s (ifindex %u)", p->name, p->dev, ifindex);
@@ -571,13 +522,7 @@ int vd_apply_path(const struct vd_conf *conf, const struct vd_path *p)
 	}
 	if (!ret && now.found && !(now.signals_up & (1U << VPNECMP_SIGNAL_ADMIN))) {
 		vd_log(6, "path %s: drained before, drained again", p->name);
-		req = vpnecmp_req_new(nl, VPNECMP_CMD_EVENT, false);
-		vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-		vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, p->name);
-		vpnecmp_req_nest_end(req);
-		vpnecmp_req_put_u32(req, VPNECMP_A_SIGNAL, VPNECMP_SIGNAL_ADMIN);
-		vpnecmp_req_put_u8(req, VPNECMP_A_SIGNAL_UP, 0);
-		if (vpnecmp_req_run(req, NULL, NULL))
+		if (vpnecmp_signal_send(nl, p->name, VPNECMP_SIGNAL_ADMIN, false))
 			vd_log(3, "path %s: could not drain it again", p->name);
 	}
 	vpnecmp_nl_close(nl);

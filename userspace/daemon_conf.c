@@ -77,7 +77,7 @@ static void vd_perr(struct vd_parser *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len)
+const char *vd_addr_str(const struct vpnecmp_addr *a, char *buf, size_t len)
 {
 	if (!a->family || !inet_ntop(a->family, &a->v6, buf, len))
 		snprintf(buf, len, "-");
@@ -167,7 +167,7 @@ static int vd_obj_name(struct vd_parser *p, const char *s, const char *what, cha
 	return vd_name(p, s, what, out, len);
 }
 
-static int vd_addr(struct vd_parser *p, const char *key, struct vd_addr *a)
+static int vd_addr(struct vd_parser *p, const char *key, struct vpnecmp_addr *a)
 {
 	const char *s = vd_value(p, key);
 

@@ -36,6 +36,7 @@
 #include <linux/rtnetlink.h>
 
 #include "daemon.h"
+#include "waiting.h"
 
 #define LINK_RETRY_MS	1000
 /* a path the module refuses is retried less and less often, up to this */
@@ -55,11 +56,72 @@ static int link_fd = -1;
 static uint64_t link_retry;
 static struct vd_wait link_wait;
 
+/* Does the group of that name wait itself? */
+static bool link_group_waits(const char *name)
+{
+	for (unsigned int i = 0; i < link_conf->ngroups && link_wait.groups; i++)
+		if (!strcmp(link_conf->groups[i].name, name))
+			return link_wait.groups[i];
+	return false;
+}
+
+/*
+ * Tell "path show" and the metrics what waits now (waiting.h): the groups
+ * and paths of link_wait, and the paths whose re-created device is there
+ * but not yet their nexthop over it.
+ */
+static void link_publish(void)
+{
+	struct vpnecmp_waiting *w;
+	unsigned int n = 0;
+	int ret;
+
+	w = calloc(link_conf->ngroups + link_conf->npaths + 1, sizeof(*w));
+	if (!w)
+		return;
+	for (unsigned int i = 0; i < link_conf->ngroups && link_wait.groups; i++) {
+		const struct vd_group *g = &link_conf->groups[i];
+
+		if (!link_wait.groups[i])
+			continue;
+		w[n].group = true;
+		snprintf(w[n].name, sizeof(w[n].name), "%s", g->name);
+		w[n].nhid = g->nhid;
+		w[n++].wait_for = VPNECMP_WAIT_NEXTHOP;
+	}
+	for (unsigned int i = 0; i < link_conf->npaths; i++) {
+		const struct vd_path *p = &link_conf->paths[i];
+		bool waits = link_wait.paths && link_wait.paths[i];
+
+		if (!waits && !(links && links[i].pending))
+			continue;
+		snprintf(w[n].name, sizeof(w[n].name), "%s", p->name);
+		snprintf(w[n].in_group, sizeof(w[n].in_group), "%s", p->group);
+		snprintf(w[n].dev, sizeof(w[n].dev), "%s", p->dev);
+		w[n].nhid = p->nhid;
+		if (!if_nametoindex(p->dev))
+			w[n].wait_for = VPNECMP_WAIT_DEVICE;
+		else if (waits && link_group_waits(p->group))
+			w[n].wait_for = VPNECMP_WAIT_GROUP;
+		else
+			w[n].wait_for = VPNECMP_WAIT_NEXTHOP;
+		n++;
+	}
+	ret = vpnecmp_waiting_write(w, n);
+	if (ret)
+		vd_log(4, "link: cannot tell what waits: %s", strerror(-ret));
+	free(w);
+}
+
 /* What waits now; true if anything does. */
 static bool link_scan(void)
 {
+	bool any;
+
 	vd_wait_free(&link_wait);
-	return vd_conf_waiting(link_conf, &link_wait, false) > 0;
+	any = vd_conf_waiting(link_conf, &link_wait, false) > 0;
+	link_publish();
+	return any;
 }
 
 /* A device (dev) or nexthop (nhid) appeared: does anything wait for it? */
@@ -142,11 +204,13 @@ static void link_set(unsigned int i, unsigned int ifindex)
 	if (!ifindex) {
 		l->pending = false;
 		vd_log(4, "path %s: device %s is gone", p->name, p->dev);
+		link_publish();
 		return;
 	}
 	vd_log(6, "path %s: device %s is there (ifindex %u)", p->name, p->dev, ifindex);
 	l->pending = true;
 	link_retry = vd_now_ms();
+	link_publish();
 }
 
 /* ENOBUFS: notifications were lost; look every device up again. */
@@ -349,6 +413,7 @@ static void link_timer(uint64_t now)
 		if (!ret) {
 			/* done, or no module: it gets the whole file when it comes */
 			l->pending = false;
+			link_publish();
 			continue;
 		}
 		if (ret == -EAGAIN) {

@@ -122,7 +122,7 @@ static uint16_t probe_csum(const void *data, size_t len)
 	return htons((uint16_t)~sum);
 }
 
-static socklen_t probe_sockaddr(const struct vd_addr *a, uint16_t port,
+static socklen_t probe_sockaddr(const struct vpnecmp_addr *a, uint16_t port,
 				struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The generic netlink transport.  nl.c is the only file that uses libnl;
- * the commands build requests and read replies through these helpers and
- * see attributes only as struct nlattr from <linux/netlink.h>.
+ * obj.c builds the group, path and signal requests and reads the answers
+ * for the CLI and the daemon alike through these helpers, and everyone sees
+ * attributes only as struct nlattr from <linux/netlink.h>.
  */
 #ifndef _VPNECMP_NL_H
 #define _VPNECMP_NL_H

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "nl.h"
+#include "obj.h"
 #include "print.h"
 
 static const char *const vpnecmp_signal_names[] = {
@@ -429,21 +430,16 @@ void vpnecmp_end_of_args(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	vpnecmp_unknown(cmd, argv[0]);
 }
 
-/* group del / path del: one request naming the object in its nest. */
-int vpnecmp_del_named(uint8_t genl_cmd, int nest, int name_attr, const char *name)
+/* group del / path del, for the CLI: exit status. */
+int vpnecmp_del_named(uint8_t genl_cmd, const char *name)
 {
-	struct vpnecmp_req *req;
 	struct vpnecmp_nl *nl;
 	int ret;
 
 	nl = vpnecmp_nl_open();
 	if (!nl)
 		return VPNECMP_EXIT_ERROR;
-	req = vpnecmp_req_new(nl, genl_cmd, false);
-	vpnecmp_req_nest_start(req, nest);
-	vpnecmp_req_put_string(req, name_attr, name);
-	vpnecmp_req_nest_end(req);
-	ret = vpnecmp_req_run(req, NULL, NULL);
+	ret = vpnecmp_obj_del(nl, genl_cmd, name);
 	vpnecmp_nl_close(nl);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }

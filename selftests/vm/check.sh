@@ -19,7 +19,10 @@
 # command line run on every kernel instead.
 # Each kernel gets one guest (run-vm.sh), JOBS guests at a time (default:
 # the number of CPUs, each guest -smp SMP, default 2, or $VPNECMP_SMP), full
-# suites first.  Two vCPUs (multi-threaded TCG) so that races.sh really runs
+# suites first; the one-kernel scenarios are a guest of their own on the
+# 6.12 kernel ("KVER+one", state in build/vm/KVER+one/), started after the
+# full suites, so that it runs beside the other kernels rather than after
+# 6.12's suite.  Two vCPUs (multi-threaded TCG) so that races.sh really runs
 # the module's contexts in parallel within the one guest boot per kernel.
 # A series with no kernel is reported as one skipped case with the reason
 # (for sid, build/kernels/sid.unavailable when scripts/sid-kernel.sh
@@ -144,27 +147,37 @@ is_core() {
 	[[ $CORE_SERIES == *" $1 "* ]]
 }
 
-# Run the guests, at most JOBS at a time, full suites first.
-order=()
+# Run the guests, at most JOBS at a time: the full suites, the one-kernel
+# scenarios ("KVER+one"), then the core suites.
+declare -A series_of
+one_job=
+jobs=()
 for i in "${!kernels[@]}"; do
-	is_core "${kseries[i]}" || order+=("$i")
+	series_of[${kernels[i]}]=${kseries[i]}
+	is_core "${kseries[i]}" && continue
+	jobs+=("${kernels[i]}")
+	if [ "${kseries[i]}" = "$ONE_SERIES" ] && [ ${#one[@]} -gt 0 ] && [ -z "$one_job" ]; then
+		one_job=${kernels[i]}
+	fi
 done
+[ -n "$one_job" ] && jobs+=("$one_job+one")
 for i in "${!kernels[@]}"; do
-	is_core "${kseries[i]}" && order+=("$i")
+	is_core "${kseries[i]}" && jobs+=("${kernels[i]}")
 done
+
 running=0
-for i in "${order[@]}"; do
-	k=${kernels[i]}
-	rm -f "$out/$k.ktap" "$out/$k.stderr" "$out/$k.status"
+for name in "${jobs[@]}"; do
+	k=${name%+one}
+	rm -f "$out/$name.ktap" "$out/$name.stderr" "$out/$name.status"
 	if [ ! -f "$REPO/build/$k/vpnecmp.ko" ]; then
-		echo "$REPO/build/$k/vpnecmp.ko is not built (make modules-all)" >"$out/$k.stderr"
-		echo 1 >"$out/$k.status"
+		echo "$REPO/build/$k/vpnecmp.ko is not built (make modules-all)" >"$out/$name.stderr"
+		echo 1 >"$out/$name.status"
 		continue
 	fi
-	if is_core "${kseries[i]}"; then
+	if [ "$name" != "$k" ]; then
+		tests=("${one[@]}")
+	elif is_core "${series_of[$k]}"; then
 		tests=("${core[@]}")
-	elif [ "${kseries[i]}" = "$ONE_SERIES" ]; then
-		tests=("${full[@]}" "${one[@]}")
 	else
 		tests=("${full[@]}")
 	fi
@@ -173,8 +186,9 @@ for i in "${order[@]}"; do
 		running=$((running - 1))
 	fi
 	(
-		"$VMDIR/run-vm.sh" -s "$SMP" "$k" "${tests[@]}" >"$out/$k.ktap" 2>"$out/$k.stderr"
-		echo $? >"$out/$k.status"
+		"$VMDIR/run-vm.sh" -s "$SMP" -d "$name" "$k" "${tests[@]}" \
+			>"$out/$name.ktap" 2>"$out/$name.stderr"
+		echo $? >"$out/$name.status"
 	) &
 	running=$((running + 1))
 done
@@ -229,7 +243,13 @@ for s in "${missing[@]}"; do
 	skipped=$((skipped + 1))
 done
 
+# In kernel order, the one-kernel run right after its kernel's suite.
+report=()
 for k in "${kernels[@]}"; do
+	report+=("$k")
+	[ "$k" = "$one_job" ] && report+=("$k+one")
+done
+for k in "${report[@]}"; do
 	status=$(cat "$out/$k.status" 2>/dev/null || echo 1)
 	if [ -s "$out/$k.ktap" ]; then
 		count_stream "$out/$k.ktap" "$status"

@@ -13,7 +13,7 @@
 # are script names in selftests/ (".sh" may be left out); without any, the
 # list comes from "make -C selftests list-tests".
 #
-# How it works (all state lives in build/vm/KVER/):
+# How it works (all state lives in build/vm/KVER/, or build/vm/NAME/ with -d):
 #   - vmlinux: the ELF kernel extracted once from the bzImage and booted
 #     directly (PVH entry: no firmware decompression, ~4.5 s faster).  When
 #     extraction fails the bzImage is booted instead.
@@ -69,6 +69,9 @@ usage: ${0##*/} [OPTIONS] KERNEL [TEST...]
                     multiply every timeout (tests, margins, lib.sh waits) by
                     the integer N, for slow (debug) kernels; default
                     \$VPNECMP_TIMEOUT_SCALE or 1
+  -d, --dir NAME    keep the guest's state in build/vm/NAME (default: the
+                    kernel release); two guests of one kernel at once need
+                    two names
   -K, --leak-check  after the tests, one more case "kmemleak": two kmemleak
                     scans, failed on leaks from the tests (debug kernels)
   -v, --verbose     progress and the guest console on stderr
@@ -89,6 +92,7 @@ SCALE=${VPNECMP_TIMEOUT_SCALE:-1}
 LEAK_CHECK=0
 APPEND=
 VERBOSE=0
+DIRNAME=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-s|--smp) SMP=${2:?}; shift 2 ;;
@@ -96,6 +100,7 @@ while [ $# -gt 0 ]; do
 	-a|--append) APPEND="$APPEND ${2:?}"; shift 2 ;;
 	-l|--limit) LIMIT=${2:?}; shift 2 ;;
 	-T|--timeout-scale) SCALE=${2:?}; shift 2 ;;
+	-d|--dir) DIRNAME=${2:?}; shift 2 ;;
 	-K|--leak-check) LEAK_CHECK=1; shift ;;
 	-v|--verbose) VERBOSE=1; shift ;;
 	-h|--help) usage 0 ;;
@@ -143,7 +148,10 @@ VMLINUZ=$K_IMAGE
 MODROOT=$K_MODROOT
 GUEST_MODULES=
 [ -n "$K_DIR" ] && GUEST_MODULES=$MODROOT/lib/modules
-OUT=$REPO/build/vm/$KVER
+case $DIRNAME in
+*/*|.|..) die "bad state directory name '$DIRNAME'" 2 ;;
+esac
+OUT=$REPO/build/vm/${DIRNAME:-$KVER}
 for cmd in qemu-system-x86_64 busybox cpio modprobe timeout flock; do
 	command -v "$cmd" >/dev/null || die "$cmd is missing"
 done

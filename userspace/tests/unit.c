@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include "../nl.c"
+#include "../obj.c"
+#include "../waiting.c"
 #include "../print.c"
 #include "../util.c"
 #include "../cmd_group.c"
