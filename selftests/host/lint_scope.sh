@@ -14,7 +14,7 @@
 # that are not in the sources; of 1, that the committed tree is not
 # checkpatch --strict clean.
 
-# shellcheck source=../lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "$0")/../lib.sh"
 set -u
 
@@ -45,7 +45,7 @@ printf '// SPDX-License-Identifier: GPL-2.0\nint vpnecmp_x (void) ;   \n' \
 check "an untracked module/vpnecmp.mod.c is not linted" \
 	"$tmp/src/scripts/checkpatch.sh"
 
-git -C "$tmp/src" add module/vpnecmp.mod.c
+git -C "$tmp/src" add -f module/vpnecmp.mod.c
 git -C "$tmp/src" -c user.name=t -c user.email=t@example.com \
 	commit -q -m "test: a tracked file with style errors"
 out=$("$tmp/src/scripts/checkpatch.sh" 2>&1)
