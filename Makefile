@@ -39,7 +39,7 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
-.PHONY: all module userspace modules-all built check lint deps clean install \
+.PHONY: all module userspace modules-all built check ynl lint deps clean install \
 	install-module install-files dkms-install uninstall demo bench bench-bin check-debug FORCE
 
 all: module userspace
@@ -68,8 +68,12 @@ modules-all: $(foreach k,$(KVERS),$(BUILD)/$(k)/vpnecmp.ko)
 built:
 	@$(MAKE) --no-print-directory modules-all userspace
 
-check: built
+check: built ynl
 	@selftests/vm/check.sh $(TESTS)
+
+# The kernel's YNL client and schemas, from linux-source, for the spec tests.
+ynl:
+	@scripts/ynl.sh
 
 # W=1 and sparse on every supported kernel, then checkpatch.
 lint:
