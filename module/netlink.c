@@ -124,24 +124,24 @@ static const struct nla_policy vpnecmp_path_get_nest[VPNECMP_PATH_A_MAX + 1] = {
 	VPNECMP_PATH_RO,
 };
 
-#define VPNECMP_TOP_RO(a)	[a] = VPNECMP_REJECT("read-only attribute")
+#define VPNECMP_TOP_RO		VPNECMP_REJECT("read-only attribute")
 
 static const struct nla_policy vpnecmp_version_policy[VPNECMP_A_MAX + 1] = {
-	VPNECMP_TOP_RO(VPNECMP_A_VERSION),
-	VPNECMP_TOP_RO(VPNECMP_A_INFO),
+	[VPNECMP_A_VERSION] = VPNECMP_TOP_RO,
+	[VPNECMP_A_INFO] = VPNECMP_TOP_RO,
 	[VPNECMP_A_GROUP ... VPNECMP_A_SIGNAL_UP] = VPNECMP_UNUSED,
-	VPNECMP_TOP_RO(VPNECMP_A_NTF),
+	[VPNECMP_A_NTF] = VPNECMP_TOP_RO,
 };
 
 #define VPNECMP_OBJ_POLICY(name, grp, path)				\
 static const struct nla_policy name[VPNECMP_A_MAX + 1] = {		\
-	VPNECMP_TOP_RO(VPNECMP_A_VERSION),				\
-	VPNECMP_TOP_RO(VPNECMP_A_INFO),					\
+	[VPNECMP_A_VERSION] = VPNECMP_TOP_RO,				\
+	[VPNECMP_A_INFO] = VPNECMP_TOP_RO,				\
 	[VPNECMP_A_GROUP] = grp,					\
 	[VPNECMP_A_PATH] = path,					\
 	[VPNECMP_A_SIGNAL] = VPNECMP_UNUSED,				\
 	[VPNECMP_A_SIGNAL_UP] = VPNECMP_UNUSED,				\
-	VPNECMP_TOP_RO(VPNECMP_A_NTF),					\
+	[VPNECMP_A_NTF] = VPNECMP_TOP_RO,				\
 }
 
 VPNECMP_OBJ_POLICY(vpnecmp_group_new_policy,
@@ -160,13 +160,13 @@ VPNECMP_OBJ_POLICY(vpnecmp_path_get_policy,
 		   VPNECMP_UNUSED, NLA_POLICY_NESTED(vpnecmp_path_get_nest));
 
 static const struct nla_policy vpnecmp_event_policy[VPNECMP_A_MAX + 1] = {
-	VPNECMP_TOP_RO(VPNECMP_A_VERSION),
-	VPNECMP_TOP_RO(VPNECMP_A_INFO),
+	[VPNECMP_A_VERSION] = VPNECMP_TOP_RO,
+	[VPNECMP_A_INFO] = VPNECMP_TOP_RO,
 	[VPNECMP_A_GROUP] = VPNECMP_UNUSED,
 	[VPNECMP_A_PATH] = NLA_POLICY_NESTED(vpnecmp_path_name_nest),
 	[VPNECMP_A_SIGNAL] = NLA_POLICY_MAX(NLA_U32, VPNECMP_SIGNAL_MAX),
 	[VPNECMP_A_SIGNAL_UP] = NLA_POLICY_MAX(NLA_U8, 1),
-	VPNECMP_TOP_RO(VPNECMP_A_NTF),
+	[VPNECMP_A_NTF] = VPNECMP_TOP_RO,
 };
 
 /*
