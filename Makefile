@@ -3,7 +3,7 @@
 # make              module for KDIR + the vpnecmp CLI
 # make modules-all  module for every supported installed kernel, in build/KVER/
 # make check        the selftests in QEMU guests on every supported kernel
-# make lint         W=1 + sparse on every kernel, checkpatch --strict
+# make lint         W=1 + sparse on every kernel, checkpatch --strict, YNL spec
 # make check-debug  the selftests on a KASAN/lockdep/kmemleak kernel (built once)
 # make deps         install what build, tests and demo need (Debian archive)
 # make bench        benchmarks in guests: build/bench/results.md, plots,
@@ -88,6 +88,11 @@ lint:
 		[ ! -s $(BUILD)/lint-$$k.log ] || { echo "lint: warnings on $$k" >&2; exit 1; }; \
 	done
 	@scripts/checkpatch.sh
+	@echo "== YNL spec against uapi/linux/vpnecmp.h and netlink-api.rst"
+	@scripts/ynl.sh
+	@python3 selftests/host/spec_check.py Documentation/netlink/specs/vpnecmp.yaml \
+		uapi/linux/vpnecmp.h Documentation/netlink-api.rst \
+		$(wildcard $(BUILD)/ynl/Documentation/netlink/genetlink-legacy.yaml)
 
 # Debug kernel: see scripts/check-debug.sh and Documentation/testing.rst.
 check-debug:
