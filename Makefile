@@ -3,7 +3,7 @@
 # make              module for KDIR + the vpnecmp CLI
 # make modules-all  module for every supported installed kernel, in build/KVER/
 # make check        the selftests in QEMU guests on every supported kernel
-# make lint         W=1 + sparse on every kernel, checkpatch --strict
+# make lint         W=1 + sparse on every kernel, checkpatch --strict, YNL spec
 # make check-debug  the selftests on a KASAN/lockdep/kmemleak kernel (built once)
 # make deps         install what build, tests and demo need (Debian archive)
 # make bench        benchmarks in guests: build/bench/results.md, plots,
@@ -39,7 +39,7 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
-.PHONY: all module userspace modules-all built check lint deps clean install \
+.PHONY: all module userspace modules-all built check ynl lint deps clean install \
 	install-module install-files dkms-install uninstall demo bench bench-bin check-debug FORCE
 
 all: module userspace
@@ -68,8 +68,12 @@ modules-all: $(foreach k,$(KVERS),$(BUILD)/$(k)/vpnecmp.ko)
 built:
 	@$(MAKE) --no-print-directory modules-all userspace
 
-check: built
+check: built ynl
 	@selftests/vm/check.sh $(TESTS)
+
+# The kernel's YNL client and schemas, from linux-source, for the spec tests.
+ynl:
+	@scripts/ynl.sh
 
 # W=1 and sparse on every supported kernel, then checkpatch.
 lint:
@@ -84,6 +88,11 @@ lint:
 		[ ! -s $(BUILD)/lint-$$k.log ] || { echo "lint: warnings on $$k" >&2; exit 1; }; \
 	done
 	@scripts/checkpatch.sh
+	@echo "== YNL spec against uapi/linux/vpnecmp.h and netlink-api.rst"
+	@scripts/ynl.sh
+	@python3 selftests/host/spec_check.py Documentation/netlink/specs/vpnecmp.yaml \
+		uapi/linux/vpnecmp.h Documentation/netlink-api.rst \
+		$(wildcard $(BUILD)/ynl/Documentation/netlink/genetlink-legacy.yaml)
 
 # Debug kernel: see scripts/check-debug.sh and Documentation/testing.rst.
 check-debug:

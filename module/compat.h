@@ -101,4 +101,21 @@ static inline bool vpnecmp_xfrm_sa_inbound(const struct xfrm_state *x)
 }
 #endif
 
+/*
+ * The attributes of a dump request, parsed with the operation's policy:
+ * struct genl_dumpit_info carries a struct genl_info since 6.5
+ * (genl_info_dump()); before, its own attrs.  Probed by Kbuild.
+ */
+#ifdef VPNECMP_HAVE_GENL_INFO_DUMP
+static inline struct nlattr **vpnecmp_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+#else
+static inline struct nlattr **vpnecmp_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->attrs;
+}
+#endif
+
 #endif /* _VPNECMP_COMPAT_H */

@@ -25,28 +25,62 @@ static struct netlink_range_validation vpnecmp_hold_up_range = {
 	.max = VPNECMP_HOLD_UP_MAX_MS,
 };
 
-static const struct nla_policy vpnecmp_group_policy[VPNECMP_GROUP_A_MAX + 1] = {
-	[VPNECMP_GROUP_A_NAME] = { .type = NLA_NUL_STRING,
-				   .len = VPNECMP_NAME_MAX - 1 },
+/*
+ * One strict policy per operation: an attribute an operation does not use
+ * is refused (NLA_REJECT, with the attribute's offset in the extack), never
+ * silently ignored.  Entries are listed one by one: ranges that are then
+ * overridden would trip -Woverride-init.
+ */
+#define VPNECMP_REJECT(msg)	{ .type = NLA_REJECT, .reject_message = (msg) }
+#define VPNECMP_UNUSED		VPNECMP_REJECT("attribute not used by this command")
+#define VPNECMP_NAME_POLICY	{ .type = NLA_NUL_STRING, .len = VPNECMP_NAME_MAX - 1 }
+#define VPNECMP_HOLD_UP_POLICY	NLA_POLICY_FULL_RANGE(NLA_U32, &vpnecmp_hold_up_range)
+
+#define VPNECMP_GROUP_RO						\
+	[VPNECMP_GROUP_A_STATE ... VPNECMP_GROUP_A_ERROR_MSG] =		\
+		VPNECMP_REJECT("read-only group attribute")
+#define VPNECMP_PATH_RO							\
+	[VPNECMP_PATH_A_STATE ... VPNECMP_PATH_A_STATS] =		\
+		VPNECMP_REJECT("read-only path attribute")
+#define VPNECMP_PATH_FIXED						\
+	VPNECMP_REJECT("attribute cannot be changed; delete and re-add the path")
+
+static const struct nla_policy vpnecmp_group_new_nest[VPNECMP_GROUP_A_MAX + 1] = {
+	[VPNECMP_GROUP_A_NAME] = VPNECMP_NAME_POLICY,
 	[VPNECMP_GROUP_A_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VPNECMP_GROUP_A_TYPE] = NLA_POLICY_MAX(NLA_U32, VPNECMP_GROUP_RESILIENT),
 	[VPNECMP_GROUP_A_ALL_DOWN] = NLA_POLICY_MAX(NLA_U32,
 						    VPNECMP_ALL_DOWN_FALLBACK),
 	[VPNECMP_GROUP_A_FALLBACK_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VPNECMP_GROUP_A_PREEMPT] = NLA_POLICY_MAX(NLA_U8, 1),
-	[VPNECMP_GROUP_A_HOLD_UP_MS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &vpnecmp_hold_up_range),
-	[VPNECMP_GROUP_A_STATE ... VPNECMP_GROUP_A_ERROR_MSG] = {
-		.type = NLA_REJECT,
-		.reject_message = "read-only group attribute",
-	},
+	[VPNECMP_GROUP_A_HOLD_UP_MS] = VPNECMP_HOLD_UP_POLICY,
+	VPNECMP_GROUP_RO,
 };
 
-static const struct nla_policy vpnecmp_path_policy[VPNECMP_PATH_A_MAX + 1] = {
-	[VPNECMP_PATH_A_NAME] = { .type = NLA_NUL_STRING,
-				  .len = VPNECMP_NAME_MAX - 1 },
-	[VPNECMP_PATH_A_GROUP] = { .type = NLA_NUL_STRING,
-				   .len = VPNECMP_NAME_MAX - 1 },
+static const struct nla_policy vpnecmp_group_set_nest[VPNECMP_GROUP_A_MAX + 1] = {
+	[VPNECMP_GROUP_A_NAME] = VPNECMP_NAME_POLICY,
+	[VPNECMP_GROUP_A_NHID] =
+		VPNECMP_REJECT("nexthop id and type cannot be changed"),
+	[VPNECMP_GROUP_A_TYPE] =
+		VPNECMP_REJECT("nexthop id and type cannot be changed"),
+	[VPNECMP_GROUP_A_ALL_DOWN] = NLA_POLICY_MAX(NLA_U32,
+						    VPNECMP_ALL_DOWN_FALLBACK),
+	[VPNECMP_GROUP_A_FALLBACK_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPNECMP_GROUP_A_PREEMPT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPNECMP_GROUP_A_HOLD_UP_MS] = VPNECMP_HOLD_UP_POLICY,
+	VPNECMP_GROUP_RO,
+};
+
+/* GROUP_DEL and GROUP_GET: the name alone. */
+static const struct nla_policy vpnecmp_group_name_nest[VPNECMP_GROUP_A_MAX + 1] = {
+	[VPNECMP_GROUP_A_NAME] = VPNECMP_NAME_POLICY,
+	[VPNECMP_GROUP_A_NHID ... VPNECMP_GROUP_A_HOLD_UP_MS] = VPNECMP_UNUSED,
+	VPNECMP_GROUP_RO,
+};
+
+static const struct nla_policy vpnecmp_path_new_nest[VPNECMP_PATH_A_MAX + 1] = {
+	[VPNECMP_PATH_A_NAME] = VPNECMP_NAME_POLICY,
+	[VPNECMP_PATH_A_GROUP] = VPNECMP_NAME_POLICY,
 	[VPNECMP_PATH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VPNECMP_PATH_A_NHID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VPNECMP_PATH_A_LOCAL4] = { .type = NLA_BE32 },
@@ -58,25 +92,81 @@ static const struct nla_policy vpnecmp_path_policy[VPNECMP_PATH_A_MAX + 1] = {
 	[VPNECMP_PATH_A_WEIGHT] = NLA_POLICY_RANGE(NLA_U32, 1, VPNECMP_WEIGHT_MAX),
 	[VPNECMP_PATH_A_TIER] = NLA_POLICY_MAX(NLA_U32, VPNECMP_TIER_MAX),
 	[VPNECMP_PATH_A_SIGNALS] = NLA_POLICY_MASK(NLA_U32, VPNECMP_SIGNALS_ALL),
-	[VPNECMP_PATH_A_HOLD_UP_MS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &vpnecmp_hold_up_range),
-	[VPNECMP_PATH_A_STATE ... VPNECMP_PATH_A_STATS] = {
-		.type = NLA_REJECT,
-		.reject_message = "read-only path attribute",
-	},
+	[VPNECMP_PATH_A_HOLD_UP_MS] = VPNECMP_HOLD_UP_POLICY,
+	VPNECMP_PATH_RO,
 };
 
-static const struct nla_policy vpnecmp_policy[VPNECMP_A_MAX + 1] = {
-	[VPNECMP_A_VERSION] = { .type = NLA_REJECT,
-				.reject_message = "read-only attribute" },
-	[VPNECMP_A_INFO] = { .type = NLA_REJECT,
-			     .reject_message = "read-only attribute" },
-	[VPNECMP_A_GROUP] = NLA_POLICY_NESTED(vpnecmp_group_policy),
-	[VPNECMP_A_PATH] = NLA_POLICY_NESTED(vpnecmp_path_policy),
+static const struct nla_policy vpnecmp_path_set_nest[VPNECMP_PATH_A_MAX + 1] = {
+	[VPNECMP_PATH_A_NAME] = VPNECMP_NAME_POLICY,
+	[VPNECMP_PATH_A_GROUP ... VPNECMP_PATH_A_IF_ID] = VPNECMP_PATH_FIXED,
+	[VPNECMP_PATH_A_WEIGHT] = NLA_POLICY_RANGE(NLA_U32, 1, VPNECMP_WEIGHT_MAX),
+	[VPNECMP_PATH_A_TIER] = NLA_POLICY_MAX(NLA_U32, VPNECMP_TIER_MAX),
+	[VPNECMP_PATH_A_SIGNALS] = NLA_POLICY_MASK(NLA_U32, VPNECMP_SIGNALS_ALL),
+	[VPNECMP_PATH_A_HOLD_UP_MS] = VPNECMP_HOLD_UP_POLICY,
+	VPNECMP_PATH_RO,
+};
+
+/* PATH_DEL and EVENT: the name alone. */
+static const struct nla_policy vpnecmp_path_name_nest[VPNECMP_PATH_A_MAX + 1] = {
+	[VPNECMP_PATH_A_NAME] = VPNECMP_NAME_POLICY,
+	[VPNECMP_PATH_A_GROUP ... VPNECMP_PATH_A_HOLD_UP_MS] = VPNECMP_UNUSED,
+	VPNECMP_PATH_RO,
+};
+
+/*
+ * PATH_GET: the name (do) or the group whose paths to dump; do and dump
+ * share one policy on 6.1 (no split ops), the handlers refuse the other.
+ */
+static const struct nla_policy vpnecmp_path_get_nest[VPNECMP_PATH_A_MAX + 1] = {
+	[VPNECMP_PATH_A_NAME] = VPNECMP_NAME_POLICY,
+	[VPNECMP_PATH_A_GROUP] = VPNECMP_NAME_POLICY,
+	[VPNECMP_PATH_A_IFINDEX ... VPNECMP_PATH_A_HOLD_UP_MS] = VPNECMP_UNUSED,
+	VPNECMP_PATH_RO,
+};
+
+#define VPNECMP_TOP_RO		VPNECMP_REJECT("read-only attribute")
+
+static const struct nla_policy vpnecmp_version_policy[VPNECMP_A_MAX + 1] = {
+	[VPNECMP_A_VERSION] = VPNECMP_TOP_RO,
+	[VPNECMP_A_INFO] = VPNECMP_TOP_RO,
+	[VPNECMP_A_GROUP ... VPNECMP_A_SIGNAL_UP] = VPNECMP_UNUSED,
+	[VPNECMP_A_NTF] = VPNECMP_TOP_RO,
+};
+
+#define VPNECMP_OBJ_POLICY(name, grp, path)				\
+static const struct nla_policy name[VPNECMP_A_MAX + 1] = {		\
+	[VPNECMP_A_VERSION] = VPNECMP_TOP_RO,				\
+	[VPNECMP_A_INFO] = VPNECMP_TOP_RO,				\
+	[VPNECMP_A_GROUP] = grp,					\
+	[VPNECMP_A_PATH] = path,					\
+	[VPNECMP_A_SIGNAL] = VPNECMP_UNUSED,				\
+	[VPNECMP_A_SIGNAL_UP] = VPNECMP_UNUSED,				\
+	[VPNECMP_A_NTF] = VPNECMP_TOP_RO,				\
+}
+
+VPNECMP_OBJ_POLICY(vpnecmp_group_new_policy,
+		   NLA_POLICY_NESTED(vpnecmp_group_new_nest), VPNECMP_UNUSED);
+VPNECMP_OBJ_POLICY(vpnecmp_group_set_policy,
+		   NLA_POLICY_NESTED(vpnecmp_group_set_nest), VPNECMP_UNUSED);
+VPNECMP_OBJ_POLICY(vpnecmp_group_name_policy,
+		   NLA_POLICY_NESTED(vpnecmp_group_name_nest), VPNECMP_UNUSED);
+VPNECMP_OBJ_POLICY(vpnecmp_path_new_policy,
+		   VPNECMP_UNUSED, NLA_POLICY_NESTED(vpnecmp_path_new_nest));
+VPNECMP_OBJ_POLICY(vpnecmp_path_set_policy,
+		   VPNECMP_UNUSED, NLA_POLICY_NESTED(vpnecmp_path_set_nest));
+VPNECMP_OBJ_POLICY(vpnecmp_path_name_policy,
+		   VPNECMP_UNUSED, NLA_POLICY_NESTED(vpnecmp_path_name_nest));
+VPNECMP_OBJ_POLICY(vpnecmp_path_get_policy,
+		   VPNECMP_UNUSED, NLA_POLICY_NESTED(vpnecmp_path_get_nest));
+
+static const struct nla_policy vpnecmp_event_policy[VPNECMP_A_MAX + 1] = {
+	[VPNECMP_A_VERSION] = VPNECMP_TOP_RO,
+	[VPNECMP_A_INFO] = VPNECMP_TOP_RO,
+	[VPNECMP_A_GROUP] = VPNECMP_UNUSED,
+	[VPNECMP_A_PATH] = NLA_POLICY_NESTED(vpnecmp_path_name_nest),
 	[VPNECMP_A_SIGNAL] = NLA_POLICY_MAX(NLA_U32, VPNECMP_SIGNAL_MAX),
 	[VPNECMP_A_SIGNAL_UP] = NLA_POLICY_MAX(NLA_U8, 1),
-	[VPNECMP_A_NTF] = { .type = NLA_REJECT,
-			    .reject_message = "read-only attribute" },
+	[VPNECMP_A_NTF] = VPNECMP_TOP_RO,
 };
 
 /*
@@ -147,7 +237,11 @@ static int vpnecmp_check_name(const struct nlattr *attr,
 	return 0;
 }
 
-/* Parse the request's object nest; @name is required in every command. */
+/*
+ * Parse the request's object nest with @policy, the nest policy of the
+ * operation (genetlink validated it already); @name is required in every
+ * command.
+ */
 static int vpnecmp_nl_parse(struct genl_info *info, int type,
 			    struct nlattr **tb, int maxtype,
 			    const struct nla_policy *policy, int name_type)
@@ -164,6 +258,42 @@ static int vpnecmp_nl_parse(struct genl_info *info, int type,
 	if (VPNECMP_REQUIRE(info->extack, nest, tb, name_type, "missing name"))
 		return -EINVAL;
 	return vpnecmp_check_name(tb[name_type], info->extack);
+}
+
+/*
+ * Message sizes, per object: upper bounds of what the fill functions below
+ * put (strings at their maximum length), so that a group of any size fits
+ * its GET reply and its notification.
+ */
+static size_t vpnecmp_members_size(u32 n)
+{
+	return nla_total_size(0) +
+	       n * (nla_total_size(0) +			/* the member's nest */
+		    2 * nla_total_size(sizeof(u32)) +	/* NHID, WEIGHT */
+		    nla_total_size(VPNECMP_NAME_MAX));	/* PATH */
+}
+
+static size_t vpnecmp_group_size(const struct vpnecmp_group *grp)
+{
+	return nla_total_size(0) +				/* A_GROUP */
+	       nla_total_size(VPNECMP_NAME_MAX) +		/* NAME */
+	       9 * nla_total_size(sizeof(u32)) +		/* NHID .. PATHS */
+	       nla_total_size(sizeof(u8)) +			/* PREEMPT */
+	       nla_total_size(sizeof(grp->error_msg)) +		/* ERROR_MSG */
+	       2 * nla_total_size_64bit(sizeof(u64)) +		/* REPLACES .. */
+	       vpnecmp_members_size(grp->applied ? grp->nmembers : 0);
+}
+
+static size_t vpnecmp_path_size(void)
+{
+	return nla_total_size(0) +				/* A_PATH */
+	       2 * nla_total_size(VPNECMP_NAME_MAX) +		/* NAME, GROUP */
+	       2 * nla_total_size(sizeof(struct in6_addr)) +	/* endpoints */
+	       11 * nla_total_size(sizeof(u32)) +		/* IFINDEX .. */
+	       nla_total_size(sizeof(u8)) +			/* MEMBER */
+	       nla_total_size(0) +				/* STATS */
+	       nla_total_size(sizeof(u32)) +			/* SA_COUNT */
+	       7 * nla_total_size_64bit(sizeof(u64));
 }
 
 static int vpnecmp_put_members(struct sk_buff *skb, int type,
@@ -336,7 +466,10 @@ static int vpnecmp_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	cnt = vn->cnt;
 	spin_unlock_bh(&vn->sa_lock);
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(nla_total_size(sizeof(VPNECMP_VERSION)) +
+			  nla_total_size(0) +
+			  2 * nla_total_size(sizeof(u32)) +
+			  8 * nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &vpnecmp_family, 0,
@@ -421,7 +554,7 @@ static int vpnecmp_nl_group_new_doit(struct sk_buff *skb, struct genl_info *info
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
-			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+			       vpnecmp_group_new_nest, VPNECMP_GROUP_A_NAME);
 	if (err)
 		return err;
 	if (VPNECMP_REQUIRE(extack, info->attrs[VPNECMP_A_GROUP], tb,
@@ -504,15 +637,9 @@ static int vpnecmp_nl_group_set_doit(struct sk_buff *skb, struct genl_info *info
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
-			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+			       vpnecmp_group_set_nest, VPNECMP_GROUP_A_NAME);
 	if (err)
 		return err;
-	if (tb[VPNECMP_GROUP_A_NHID] || tb[VPNECMP_GROUP_A_TYPE]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[VPNECMP_GROUP_A_NHID] ?:
-				    tb[VPNECMP_GROUP_A_TYPE],
-				    "nexthop id and type cannot be changed");
-		return -EINVAL;
-	}
 
 	mutex_lock(&vn->cfg_lock);
 	grp = vpnecmp_group_find(vn, nla_data(tb[VPNECMP_GROUP_A_NAME]));
@@ -548,7 +675,7 @@ static int vpnecmp_nl_group_del_doit(struct sk_buff *skb, struct genl_info *info
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
-			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+			       vpnecmp_group_name_nest, VPNECMP_GROUP_A_NAME);
 	if (err)
 		return err;
 
@@ -583,102 +710,178 @@ static int vpnecmp_nl_group_get_doit(struct sk_buff *skb, struct genl_info *info
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_GROUP, tb, VPNECMP_GROUP_A_MAX,
-			       vpnecmp_group_policy, VPNECMP_GROUP_A_NAME);
+			       vpnecmp_group_name_nest, VPNECMP_GROUP_A_NAME);
 	if (err)
 		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
 	mutex_lock(&vn->cfg_lock);
 	grp = vpnecmp_group_find(vn, nla_data(tb[VPNECMP_GROUP_A_NAME]));
 	if (!grp) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNECMP_GROUP_A_NAME],
 				    "group not found");
-		err = -ENOENT;
-		goto err;
+		mutex_unlock(&vn->cfg_lock);
+		return -ENOENT;
 	}
+	msg = genlmsg_new(vpnecmp_group_size(grp), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!msg)
+		goto err_unlock;
 	hdr = genlmsg_put_reply(msg, info, &vpnecmp_family, 0,
 				VPNECMP_CMD_GROUP_GET);
 	err = -EMSGSIZE;
 	if (!hdr || vpnecmp_fill_group(msg, grp))
-		goto err;
+		goto err_free;
 	mutex_unlock(&vn->cfg_lock);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
-err:
-	mutex_unlock(&vn->cfg_lock);
+err_free:
 	nlmsg_free(msg);
+err_unlock:
+	mutex_unlock(&vn->cfg_lock);
 	return err;
 }
 
-/* cb->args[0]: index of the next object to dump. */
-static int vpnecmp_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
-			   bool paths)
+/*
+ * Dumps.  cb->args[0] is the index of the next object in the namespace's
+ * list (paths filtered by group keep their index in the full list), so a
+ * dump resumes where the last skb ended; a change in between is flagged
+ * NLM_F_DUMP_INTR through vn->gen.
+ *
+ * The skb of a dump is as large as the reader's last recvmsg() buffer (at
+ * least NLMSG_GOODSIZE, about 4 KiB), but a group of 256 members is about
+ * 10 KiB.  The group dump's start callback asks for skbs as large as the
+ * largest group (cb->min_dump_alloc); then it packs groups only up to
+ * NLMSG_GOODSIZE and sends a larger one alone, so that a reader with a
+ * 4 KiB buffer gets datagrams larger than it only for a group that cannot
+ * be smaller (it must read those with MSG_PEEK | MSG_TRUNC to size them).
+ * An object that does not fit even an empty skb (a group that grew during
+ * the dump) ends the dump with -EMSGSIZE, never silently.
+ */
+static int vpnecmp_nl_group_get_start(struct netlink_callback *cb)
 {
-	struct vpnecmp_net *vn = vpnecmp_pernet(sock_net(skb->sk));
+	struct vpnecmp_net *vn = vpnecmp_pernet(sock_net(cb->skb->sk));
 	struct vpnecmp_group *grp;
-	struct vpnecmp_path *path;
-	long idx = 0, start = cb->args[0];
-	void *hdr;
-	int err;
+	size_t size, max = 0;
 
 	mutex_lock(&vn->cfg_lock);
-	cb->seq = vn->gen;
-	if (paths) {
-		list_for_each_entry(path, &vn->paths, list) {
-			if (idx++ < start)
-				continue;
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &vpnecmp_family,
-					  NLM_F_MULTI, VPNECMP_CMD_PATH_GET);
-			if (!hdr)
-				goto full;
-			genl_dump_check_consistent(cb, hdr);
-			err = vpnecmp_fill_path(skb, vn, path);
-			if (err) {
-				genlmsg_cancel(skb, hdr);
-				goto full;
-			}
-			genlmsg_end(skb, hdr);
-		}
-	} else {
-		list_for_each_entry(grp, &vn->groups, list) {
-			if (idx++ < start)
-				continue;
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &vpnecmp_family,
-					  NLM_F_MULTI, VPNECMP_CMD_GROUP_GET);
-			if (!hdr)
-				goto full;
-			genl_dump_check_consistent(cb, hdr);
-			err = vpnecmp_fill_group(skb, grp);
-			if (err) {
-				genlmsg_cancel(skb, hdr);
-				goto full;
-			}
-			genlmsg_end(skb, hdr);
-		}
+	list_for_each_entry(grp, &vn->groups, list) {
+		size = nlmsg_total_size(GENL_HDRLEN + vpnecmp_group_size(grp));
+		max = max(max, size);
 	}
 	mutex_unlock(&vn->cfg_lock);
-	cb->args[0] = idx;
-	return skb->len;
-full:
-	mutex_unlock(&vn->cfg_lock);
-	cb->args[0] = idx - 1;
-	return skb->len;
+	if (max > NLMSG_GOODSIZE)
+		cb->min_dump_alloc = max;
+	return 0;
+}
+
+/* Room for an object of @size bytes in the dump's skb. */
+static bool vpnecmp_nl_dump_fits(struct sk_buff *skb,
+				 struct netlink_callback *cb, size_t size)
+{
+	if (!skb->len)
+		return size <= skb_tailroom(skb);
+	if (cb->min_dump_alloc && skb->len + size > NLMSG_GOODSIZE)
+		return false;
+	return size <= skb_tailroom(skb);
 }
 
 static int vpnecmp_nl_group_get_dumpit(struct sk_buff *skb,
 				       struct netlink_callback *cb)
 {
-	return vpnecmp_nl_dump(skb, cb, false);
+	struct vpnecmp_net *vn = vpnecmp_pernet(sock_net(skb->sk));
+	long idx = 0, start = cb->args[0];
+	struct vpnecmp_group *grp;
+	int err = 0;
+	void *hdr;
+
+	mutex_lock(&vn->cfg_lock);
+	cb->seq = vn->gen;
+	list_for_each_entry(grp, &vn->groups, list) {
+		if (idx < start) {
+			idx++;
+			continue;
+		}
+		if (!vpnecmp_nl_dump_fits(skb, cb, nlmsg_total_size(GENL_HDRLEN +
+					  vpnecmp_group_size(grp)))) {
+			err = -EMSGSIZE;
+			break;
+		}
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &vpnecmp_family,
+				  NLM_F_MULTI, VPNECMP_CMD_GROUP_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
+		}
+		genl_dump_check_consistent(cb, hdr);
+		err = vpnecmp_fill_group(skb, grp);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		idx++;
+	}
+	mutex_unlock(&vn->cfg_lock);
+	cb->args[0] = idx;
+	if (err && !skb->len)
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "group larger than the dump buffer (it grew during the dump): dump again");
+	return err && !skb->len ? err : skb->len;
 }
 
 static int vpnecmp_nl_path_get_dumpit(struct sk_buff *skb,
 				      struct netlink_callback *cb)
 {
-	return vpnecmp_nl_dump(skb, cb, true);
+	struct vpnecmp_net *vn = vpnecmp_pernet(sock_net(skb->sk));
+	struct nlattr **attrs = vpnecmp_dump_attrs(cb);
+	long idx = 0, start = cb->args[0];
+	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
+	const char *group = NULL;
+	struct vpnecmp_path *path;
+	int err = 0;
+	void *hdr;
+
+	if (attrs && attrs[VPNECMP_A_PATH]) {
+		err = nla_parse_nested(tb, VPNECMP_PATH_A_MAX,
+				       attrs[VPNECMP_A_PATH],
+				       vpnecmp_path_get_nest, cb->extack);
+		if (err)
+			return err;
+		if (tb[VPNECMP_PATH_A_NAME]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, tb[VPNECMP_PATH_A_NAME],
+					    "a dump takes no name (get one path without the dump flag)");
+			return -EINVAL;
+		}
+		if (tb[VPNECMP_PATH_A_GROUP])
+			group = nla_data(tb[VPNECMP_PATH_A_GROUP]);
+	}
+
+	mutex_lock(&vn->cfg_lock);
+	cb->seq = vn->gen;
+	list_for_each_entry(path, &vn->paths, list) {
+		if (idx < start || (group && strcmp(path->group->name, group))) {
+			idx++;
+			continue;
+		}
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &vpnecmp_family,
+				  NLM_F_MULTI, VPNECMP_CMD_PATH_GET);
+		if (!hdr) {
+			err = -EMSGSIZE;
+			break;
+		}
+		genl_dump_check_consistent(cb, hdr);
+		err = vpnecmp_fill_path(skb, vn, path);
+		if (err) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		idx++;
+	}
+	mutex_unlock(&vn->cfg_lock);
+	cb->args[0] = idx;
+	return err && !skb->len ? err : skb->len;
 }
 
 /* Cross-attribute checks of PATH_NEW; fills the SA match key. */
@@ -751,7 +954,7 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
-			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+			       vpnecmp_path_new_nest, VPNECMP_PATH_A_NAME);
 	if (err)
 		return err;
 	err = vpnecmp_path_precheck(nest, tb, &key, extack);
@@ -874,26 +1077,12 @@ static int vpnecmp_nl_path_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct vpnecmp_net *vn = vpnecmp_pernet(genl_info_net(info));
 	struct nlattr *tb[VPNECMP_PATH_A_MAX + 1];
 	struct vpnecmp_path *path;
-	int i, err;
-	static const int fixed[] = {
-		VPNECMP_PATH_A_GROUP, VPNECMP_PATH_A_IFINDEX,
-		VPNECMP_PATH_A_NHID, VPNECMP_PATH_A_LOCAL4,
-		VPNECMP_PATH_A_REMOTE4, VPNECMP_PATH_A_LOCAL6,
-		VPNECMP_PATH_A_REMOTE6, VPNECMP_PATH_A_MARK,
-		VPNECMP_PATH_A_IF_ID,
-	};
+	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
-			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+			       vpnecmp_path_set_nest, VPNECMP_PATH_A_NAME);
 	if (err)
 		return err;
-	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
-		if (tb[fixed[i]]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[fixed[i]],
-					    "attribute cannot be changed; delete and re-add the path");
-			return -EINVAL;
-		}
-	}
 
 	mutex_lock(&vn->cfg_lock);
 	path = vpnecmp_nl_path_lookup(vn, tb, info->extack);
@@ -922,7 +1111,7 @@ static int vpnecmp_nl_path_del_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
-			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+			       vpnecmp_path_name_nest, VPNECMP_PATH_A_NAME);
 	if (err)
 		return err;
 
@@ -950,10 +1139,15 @@ static int vpnecmp_nl_path_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
-			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+			       vpnecmp_path_get_nest, VPNECMP_PATH_A_NAME);
 	if (err)
 		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (tb[VPNECMP_PATH_A_GROUP]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[VPNECMP_PATH_A_GROUP],
+				    "group filters a dump, not the get of one path");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(vpnecmp_path_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 
@@ -986,7 +1180,7 @@ static int vpnecmp_nl_event_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = vpnecmp_nl_parse(info, VPNECMP_A_PATH, tb, VPNECMP_PATH_A_MAX,
-			       vpnecmp_path_policy, VPNECMP_PATH_A_NAME);
+			       vpnecmp_path_name_nest, VPNECMP_PATH_A_NAME);
 	if (err)
 		return err;
 	if (VPNECMP_REQUIRE(info->extack, NULL, info->attrs, VPNECMP_A_SIGNAL,
@@ -1041,7 +1235,10 @@ void vpnecmp_ntf_path(struct vpnecmp_net *vn, const struct vpnecmp_path *path,
 
 	if (!genl_has_listeners(&vpnecmp_family, vn->net, 0))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(nla_total_size(0) +
+			  2 * nla_total_size(VPNECMP_NAME_MAX) +
+			  3 * nla_total_size(sizeof(u32)) +
+			  2 * nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &vpnecmp_family, 0, VPNECMP_CMD_PATH_NTF);
@@ -1087,7 +1284,13 @@ void vpnecmp_ntf_group(struct vpnecmp_net *vn, const struct vpnecmp_group *grp,
 
 	if (!genl_has_listeners(&vpnecmp_family, vn->net, 0))
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(nla_total_size(0) +
+			  nla_total_size(VPNECMP_NAME_MAX) +
+			  vpnecmp_members_size(grp->applied ? grp->nmembers : 0) +
+			  2 * nla_total_size(sizeof(u32)) +
+			  nla_total_size(sizeof(grp->error_msg)) +
+			  nla_total_size(sizeof(u8)) +
+			  nla_total_size_64bit(sizeof(u64)), GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &vpnecmp_family, 0, VPNECMP_CMD_GROUP_NTF);
@@ -1118,50 +1321,74 @@ err:
 static const struct genl_ops vpnecmp_nl_ops[] = {
 	{
 		.cmd	= VPNECMP_CMD_VERSION_GET,
+		.policy	= vpnecmp_version_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_version_doit,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_GROUP_NEW,
+		.policy	= vpnecmp_group_new_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_group_new_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_GROUP_DEL,
+		.policy	= vpnecmp_group_name_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_group_del_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_GROUP_SET,
+		.policy	= vpnecmp_group_set_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_group_set_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_GROUP_GET,
+		.policy	= vpnecmp_group_name_policy,
+		.maxattr = VPNECMP_A_MAX,
+		.start	= vpnecmp_nl_group_get_start,
 		.doit	= vpnecmp_nl_group_get_doit,
 		.dumpit	= vpnecmp_nl_group_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_PATH_NEW,
+		.policy	= vpnecmp_path_new_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_path_new_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_PATH_DEL,
+		.policy	= vpnecmp_path_name_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_path_del_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_PATH_SET,
+		.policy	= vpnecmp_path_set_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_path_set_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_PATH_GET,
+		.policy	= vpnecmp_path_get_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_path_get_doit,
 		.dumpit	= vpnecmp_nl_path_get_dumpit,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= VPNECMP_CMD_EVENT,
+		.policy	= vpnecmp_event_policy,
+		.maxattr = VPNECMP_A_MAX,
 		.doit	= vpnecmp_nl_event_doit,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
@@ -1175,7 +1402,6 @@ static struct genl_family vpnecmp_family __ro_after_init = {
 	.name		= VPNECMP_GENL_NAME,
 	.version	= VPNECMP_GENL_VERSION,
 	.maxattr	= VPNECMP_A_MAX,
-	.policy		= vpnecmp_policy,
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,

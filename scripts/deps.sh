@@ -13,7 +13,7 @@ BPO_LIST=/etc/apt/sources.list.d/vpnecmp-backports.list
 # (run at the end) keeps it and its build root under build/.
 PKGS="build-essential kmod bc cpio pkg-config make gcc
       libnl-3-dev libnl-genl-3-dev libnl-route-3-dev iproute2 jq busybox-static sparse
-      qemu-system-x86 linux-source-6.12 python3 perl
+      qemu-system-x86 linux-source-6.12 python3 perl python3-yaml python3-jsonschema
       linux-image-amd64 linux-headers-amd64
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 debootstrap

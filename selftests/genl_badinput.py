@@ -24,8 +24,12 @@ NLM_F_REQUEST = 1
 NLM_F_ACK = 4
 NLM_F_ACK_TLVS = 0x200
 NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLM_F_DUMP = 0x300
 NLA_F_NESTED = 0x8000
 NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_OFFS = 2
+GENL_HDR = 20		# struct nlmsghdr + struct genlmsghdr
 
 # uapi/linux/vpnecmp.h
 CMD = dict(VERSION_GET=1, GROUP_NEW=2, GROUP_DEL=3, GROUP_SET=4, GROUP_GET=5,
@@ -71,6 +75,7 @@ class Genl:
         self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
         self.sock.bind((0, 0))
         self.seq = 0
+        self.offs = None	# NLMSGERR_ATTR_OFFS of the last error
         self.family = self.resolve("vpnecmp")
 
     def request(self, family, cmd, payload, flags=NLM_F_REQUEST | NLM_F_ACK,
@@ -87,11 +92,16 @@ class Genl:
                 length, mtype, mflags, seq, _ = struct.unpack_from("=IHHII", data, off)
                 if length < 16:
                     return -errno.EIO, "bad reply", replies
-                if seq == self.seq and mtype == NLMSG_ERROR:
+                if seq == self.seq and mtype in (NLMSG_ERROR, NLMSG_DONE):
                     err = struct.unpack_from("=i", data, off + 16)[0]
                     text = ""
+                    self.offs = None
+                    # after struct nlmsgerr (the request's header only,
+                    # NETLINK_CAP_ACK), or after NLMSG_DONE's error code
+                    tlv = off + (36 if mtype == NLMSG_ERROR else 20)
                     if mflags & NLM_F_ACK_TLVS:
-                        text = self._extack(data[off + 36:off + length])
+                        text = self._extack(data[tlv:off + length])
+                        self.offs = self._offs(data[tlv:off + length])
                     return err, text, replies
                 if seq == self.seq:
                     replies.append(data[off + 20:off + length])
@@ -108,6 +118,18 @@ class Genl:
                 return tlvs[off + 4:off + length].split(b"\0")[0].decode()
             off += (length + 3) & ~3
         return ""
+
+    @staticmethod
+    def _offs(tlvs):
+        off = 0
+        while off + 4 <= len(tlvs):
+            length, atype = struct.unpack_from("=HH", tlvs, off)
+            if length < 4:
+                break
+            if atype == NLMSGERR_ATTR_OFFS:
+                return struct.unpack_from("=I", tlvs, off + 4)[0]
+            off += (length + 3) & ~3
+        return None
 
     def resolve(self, name):
         err, _, replies = self.request(0x10, 3, string(2, name))
@@ -329,24 +351,96 @@ def cases():
     ]
 
 
+# What each operation uses: top-level attributes, and those of its nest.
+# Everything else must be refused, with the extack pointing at it
+# (NLMSGERR_ATTR_OFFS).  GROUP_NEW once accepted and ignored a SIGNAL.
+A_MAX, G_MAX, P_MAX = 7, 16, 19
+OPS = {
+    # op: (object nest, top-level used, nest attributes used, base nest)
+    "VERSION_GET": (None, set(), set(), []),
+    "GROUP_NEW": (A_GROUP, {A_GROUP}, set(range(G_NAME, G_HOLD + 1)),
+                  [string(G_NAME, "g2"), u32(G_NHID, 101)]),
+    "GROUP_SET": (A_GROUP, {A_GROUP},
+                  {G_NAME, G_ALL_DOWN, G_FALLBACK, G_PREEMPT, G_HOLD},
+                  [string(G_NAME, "g")]),
+    "GROUP_DEL": (A_GROUP, {A_GROUP}, {G_NAME}, [string(G_NAME, "g")]),
+    "GROUP_GET": (A_GROUP, {A_GROUP}, {G_NAME}, [string(G_NAME, "g")]),
+    "PATH_NEW": (A_PATH, {A_PATH}, set(range(P_NAME, P_HOLD + 1)),
+                 [string(P_NAME, "p9"), string(P_GROUP, "g")]),
+    "PATH_SET": (A_PATH, {A_PATH}, {P_NAME, P_WEIGHT, P_TIER, P_SIGNALS, P_HOLD},
+                 [string(P_NAME, "p1")]),
+    "PATH_DEL": (A_PATH, {A_PATH}, {P_NAME}, [string(P_NAME, "p1")]),
+    "PATH_GET": (A_PATH, {A_PATH}, {P_NAME, P_GROUP}, [string(P_NAME, "p1")]),
+    "EVENT": (A_PATH, {A_PATH, A_SIGNAL, A_SIGNAL_UP}, {P_NAME},
+              [string(P_NAME, "p1")]),
+}
+
+
+def unused_cases():
+    """(desc, cmd, payload, errno, extack text, offset of the bad attr)"""
+    out = []
+    for op, (obj, top, used, base) in OPS.items():
+        head = nest(obj, *base) if obj else b""
+        if op == "EVENT":
+            head += u32(A_SIGNAL, 1) + u8(A_SIGNAL_UP, 1)
+        for t in range(1, A_MAX + 2):
+            if t in top:
+                continue
+            bad = u32(t, 1)
+            out.append((f"{op}: unused top-level attribute {t}", op,
+                        head + bad, errno.EINVAL, "", GENL_HDR + len(head)))
+        if obj is None:
+            continue
+        inner = b"".join(base)
+        for t in range(1, (G_MAX if obj == A_GROUP else P_MAX) + 2):
+            if t in used:
+                continue
+            bad = u32(t, 1)
+            payload = nest(obj, *base, bad)
+            if op == "EVENT":
+                payload += u32(A_SIGNAL, 1) + u8(A_SIGNAL_UP, 1)
+            out.append((f"{op}: unused attribute {t} in its nest", op,
+                        payload, errno.EINVAL, "", GENL_HDR + 4 + len(inner)))
+    # PATH_GET: a name gets one path, a group filters a dump; not both.
+    out.append(("PATH_GET of one path with a group filter", "PATH_GET",
+                nest(A_PATH, string(P_NAME, "p1"), string(P_GROUP, "g")),
+                errno.EINVAL, "group filters a dump",
+                GENL_HDR + 4 + len(string(P_NAME, "p1"))))
+    out.append(("PATH_GET dump with a name", "PATH_GET_DUMP",
+                nest(A_PATH, string(P_NAME, "p1")),
+                errno.EINVAL, "a dump takes no name", GENL_HDR + 4))
+    return out
+
+
 def main():
-    all_cases = cases()
+    all_cases = cases() + unused_cases()
     if "--count" in sys.argv:
         print(len(all_cases))
         return 0
     genl = Genl()
     failed = 0
-    for desc, cmd, payload, want_err, want_msg in all_cases:
+    for desc, cmd, payload, want_err, want_msg, *want_offs in all_cases:
+        flags = NLM_F_REQUEST | NLM_F_ACK
+        if cmd == "PATH_GET_DUMP":
+            cmd, flags = "PATH_GET", NLM_F_REQUEST | NLM_F_DUMP
         cmdno = CMD[cmd] if isinstance(cmd, str) else cmd
-        err, msg, _ = genl.request(genl.family, cmdno, payload)
+        err, msg, _ = genl.request(genl.family, cmdno, payload, flags=flags)
         if not isinstance(want_err, tuple):
             want_err = (want_err,)
         ok = -err in want_err and want_msg in msg
+        if want_offs:
+            # the extack names the attribute: its offset, and a message.
+            # 6.1 puts no offset in the NLMSG_DONE of a failed dump: there
+            # the message alone names it.
+            offs_ok = genl.offs == want_offs[0] or \
+                (genl.offs is None and flags & NLM_F_DUMP == NLM_F_DUMP)
+            ok = ok and offs_ok and msg != ""
         if not ok:
             failed += 1
             want = "|".join(errno.errorcode[e] for e in want_err)
+            where = f" at offset {genl.offs}, want {want_offs[0]}" if want_offs else ""
             print(f"# {desc}: got {err} ({errno.errorcode.get(-err, err)}) "
-                  f"\"{msg}\", want {want} \"{want_msg}\"")
+                  f"\"{msg}\"{where}, want {want} \"{want_msg}\"")
         print(f"{'ok' if ok else 'not ok'}\tkernel rejects: {desc}")
     return 1 if failed else 0
 

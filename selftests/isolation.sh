@@ -178,7 +178,8 @@ log_test "userns root: its replace reaches its own kernel group"
 # The same kind of process, in A (owned by the initial user namespace).
 RET=0
 for cmd in "group add g2 nhid 100" "group set g hold-up 5" "group del g" \
-	   "path set p1 weight 3" "path del p2" "event p2 admin up"; do
+	   "path set p1 weight 3" "path del p2" "event p2 admin up" \
+	   "group show" "path show p1" "version"; do
 	# shellcheck disable=SC2086
 	out=$(timeout 30 ip netns exec "$A" setpriv --reuid=65534 --regid=65534 \
 		--clear-groups -- unshare -Ur "$VPNECMP" $cmd 2>&1)
@@ -186,7 +187,7 @@ for cmd in "group add g2 nhid 100" "group set g hold-up 5" "group del g" \
 	[ $rc = 1 ] && [[ $out == *"Operation not permitted"* ]]
 	check_err $? "$cmd: exit $rc: $out"
 done
-log_test "userns root refused in a netns it does not own"
+log_test "userns root refused in a netns it does not own (reads included)"
 
 after=$(vxn "$A" -j group show; vxn "$A" -j path show |
 	jq -c 'map(del(.stats.time_in_state_ms))'; kmembers "$A")

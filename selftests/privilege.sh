@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Only CAP_NET_ADMIN may change vpnecmp state.  An unprivileged user
-# (nobody, no capabilities), and root without CAP_NET_ADMIN, get EPERM for
-# every mutating command (group add/set/del, path add/set/del, event),
-# whether or not the object exists, and leave no trace; reading (version,
-# group show) works for everybody.  User namespaces: see isolation.sh.
+# Only CAP_NET_ADMIN may change or read vpnecmp state.  An unprivileged
+# user (nobody, no capabilities), and root without CAP_NET_ADMIN, get EPERM
+# for every mutating command (group add/set/del, path add/set/del, event),
+# whether or not the object exists, and leave no trace; and for every read
+# (version, group and path show: GET of one object and dumps), as xfrm_user
+# refuses to show SAs: the state holds tunnel endpoints, marks, if_ids and
+# SA counters.  User namespaces: see isolation.sh.
 # Root, in the same namespace with the same nexthops, then succeeds, which
 # proves the refusals were about privilege and not about the arguments.
 #
 # Topology: one netns with a dummy device d0 (192.0.2.1/24), nexthop 1 over
 # it and nexthop group 100 = {1}.
 #
-# A failure means a mutating op lacks GENL_ADMIN_PERM / GENL_UNS_ADMIN_PERM
-# (any local user could drain tunnels or reroute traffic), or that the
+# A failure means an op lacks GENL_ADMIN_PERM / GENL_UNS_ADMIN_PERM (any
+# local user could drain tunnels or reroute traffic, or read the tunnels'
+# endpoints and SA counters), or that the
 # permission check runs after the object lookup (ENOENT instead of EPERM
 # lets anybody probe for group and path names).
 
@@ -83,7 +86,17 @@ MUTATING=(
 	"event p1 dpd down"
 )
 
-ktap_set_plan $(( 2 * ${#MUTATING[@]} + 8 ))
+# Reads, with objects present (g1 and p1 exist when they run).
+READS=(
+	"version"
+	"group show"
+	"group show g1"
+	"path show"
+	"path show p1"
+	"-s path show"
+)
+
+ktap_set_plan $(( 2 * ${#MUTATING[@]} + 2 * ${#READS[@]} + 7 ))
 
 for cmd in "${MUTATING[@]}"; do
 	# shellcheck disable=SC2086 # one word per argument
@@ -92,25 +105,32 @@ for cmd in "${MUTATING[@]}"; do
 	AS=as_root_nocap refused "root without CAP_NET_ADMIN: $cmd: EPERM" $cmd
 done
 
-check "nobody: version" as_nobody version
-check "nobody: group show" as_nobody group show
-
 out=$(as_root -j group show 2>&1)
 check_eq "no group g1 after the refused commands" "" \
 	 "$(jq -c '.[]? | select(.name == "g1")' <<<"$out" 2>&1)"
 
 check "root: group add g1 nhid 100" as_root group add g1 nhid 100
+check "root: path add p1" as_root path add p1 group g1 dev d0 nhid 1 \
+	local 192.0.2.1 remote 198.51.100.1
 
 refused "nobody: group set g1 hold-up 100 (g1 exists): EPERM" group set g1 hold-up 100
 refused "nobody: group del g1 (g1 exists): EPERM" group del g1
 
-RET=0
-out=$(as_nobody -j group show 2>&1)
-check_err $? "nobody: group show failed: $out"
-[ "$(jq -r '.[]? | select(.name == "g1") | .name' <<<"$out" 2>/dev/null)" = g1 ]
-check_err $? "g1 not listed: $out"
-log_test "nobody: group show lists g1, which survived the refused del"
+for cmd in "${READS[@]}"; do
+	# shellcheck disable=SC2086 # one word per argument
+	refused "nobody: $cmd: EPERM" $cmd
+	# shellcheck disable=SC2086
+	AS=as_root_nocap refused "root without CAP_NET_ADMIN: $cmd: EPERM" $cmd
+done
 
-check "root: group del g1" as_root group del g1
+RET=0
+out=$(as_root -j group show 2>&1)
+check_err $? "root: group show failed: $out"
+[ "$(jq -r '.[]? | select(.name == "g1") | .paths' <<<"$out" 2>/dev/null)" = 1 ]
+check_err $? "g1 with its path not listed: $out"
+log_test "root: group show lists g1, which survived the refused set and del"
+
+check "root: path del p1, group del g1" \
+	sh -c "ip netns exec $NS $VPNECMP path del p1 && ip netns exec $NS $VPNECMP group del g1"
 
 ktap_finished

@@ -36,7 +36,7 @@
  *                 HOLD_UP_MS]
  *   PATH_SET      NAME, [WEIGHT, TIER, SIGNALS, HOLD_UP_MS]
  *   PATH_DEL      NAME
- *   PATH_GET      NAME, or dump without
+ *   PATH_GET      NAME, or dump with [GROUP]
  *   EVENT         VPNECMP_A_PATH{NAME}, VPNECMP_A_SIGNAL, VPNECMP_A_SIGNAL_UP
  *
  * Notifications on the multicast group VPNECMP_MCGRP_EVENTS:
@@ -55,9 +55,12 @@
  * Signals fed from userspace (dpd, bgp, probe, admin) start up: a path is
  * only held down by a signal after a feeder reported it down.
  *
- * Every mutating command needs CAP_NET_ADMIN in the user namespace that owns
- * the network namespace (GENL_UNS_ADMIN_PERM); subscribing to the events
- * group needs CAP_NET_ADMIN where the kernel supports that restriction.
+ * Every command, GET, dumps and VERSION_GET included, needs CAP_NET_ADMIN in
+ * the user namespace that owns the network namespace (GENL_UNS_ADMIN_PERM);
+ * subscribing to the events group needs CAP_NET_ADMIN where the kernel
+ * supports that restriction.  Each command's policy refuses the attributes
+ * it does not use.  PATH_GET dumps may carry VPNECMP_A_PATH{GROUP} to dump
+ * one group's paths.
  * Timestamps are CLOCK_MONOTONIC nanoseconds.
  */
 #ifndef _UAPI_LINUX_VPNECMP_H
