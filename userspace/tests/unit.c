@@ -245,15 +245,17 @@ static void check_group(void)
 
 static void check_path(void)
 {
+	struct vpnecmp_path_show all = { 0 }, g1 = { .group = "g1" };
+
 	capture(false, false);
-	feed(path_reply(false, 1, "g1"), vpnecmp_path_print, NULL);
+	feed(path_reply(false, 1, "g1"), vpnecmp_path_print, &all);
 	expect("path text",
 	       "path t1 group g1 dev lo nhid 1 local 192.0.2.1 remote 198.51.100.1 mark 0x1 weight 1 tier 0 signals sa,dpd hold-up 500ms\n"
 	       "    state up reason hold-up member yes signals-up sa,dpd sas 1\n");
 
 	vpnecmp_opts.stats = 1;
 	capture(false, false);
-	feed(path_reply(true, 999999, "g1"), vpnecmp_path_print, NULL);
+	feed(path_reply(true, 999999, "g1"), vpnecmp_path_print, &all);
 	expect("path text v6 -s, unknown ifindex",
 	       "path t1 group g1 ifindex 999999 nhid 1 local 2001:db8::1 remote 2001:db8::2 if-id 7 weight 1 tier 0 signals sa,dpd hold-up 500ms\n"
 	       "    state up reason hold-up member yes signals-up sa,dpd sas 1\n"
@@ -261,12 +263,12 @@ static void check_path(void)
 	vpnecmp_opts.stats = 0;
 
 	capture(false, false);
-	feed(path_reply(false, 1, "g2"), vpnecmp_path_print, "g1");
+	feed(path_reply(false, 1, "g2"), vpnecmp_path_print, &g1);
 	expect("path group filter", "");
 
 	capture(true, true);
 	vpnecmp_open_array(NULL);
-	feed(path_reply(false, 999999, "g1"), vpnecmp_path_print, NULL);
+	feed(path_reply(false, 999999, "g1"), vpnecmp_path_print, &all);
 	vpnecmp_close_array();
 	vpnecmp_print_end();
 	expect("path pretty json",
@@ -591,6 +593,78 @@ static void check_conf(void)
 			 !vpnecmp_check_name("t1.x-y_Z", "path", why, sizeof(why)));
 }
 
+/* The daemon's waiting list: written, read back, printed; a dead daemon's ignored. */
+static void check_waiting(void)
+{
+	struct vpnecmp_waiting w[2] = {
+		{ .group = true, .name = "g9", .nhid = 900, .wait_for = VPNECMP_WAIT_NEXTHOP },
+		{ .name = "t3", .in_group = "g", .dev = "vti3", .nhid = 3,
+		  .wait_for = VPNECMP_WAIT_DEVICE },
+	};
+	char dir[] = "/tmp/vpnecmp-unit-XXXXXX", file[600], line[300];
+	struct vpnecmp_waiting *r = NULL;
+	struct stat st;
+	FILE *f;
+	int n;
+
+	if (!mkdtemp(dir) || stat("/proc/self/ns/net", &st)) {
+		printf("not ok - waiting: no temporary directory or netns\n");
+		failures++;
+		return;
+	}
+	setenv("VPNECMP_RUNDIR", dir, 1);
+	n = vpnecmp_waiting_write(w, 2);
+	if (!n)
+		n = vpnecmp_waiting_read(&r);
+	if (n != 2 || !r || !r[0].group || strcmp(r[0].name, "g9") || r[0].nhid != 900 ||
+	    r[1].group || strcmp(r[1].name, "t3") || strcmp(r[1].in_group, "g") ||
+	    strcmp(r[1].dev, "vti3") || r[1].wait_for != VPNECMP_WAIT_DEVICE) {
+		printf("not ok - waiting: read back %d entries\n", n);
+		failures++;
+	} else {
+		printf("ok - waiting: written and read back\n");
+	}
+
+	capture(false, false);
+	vpnecmp_path_print_waiting(&r[1]);
+	expect("waiting path text",
+	       "path t3 group g dev vti3 nhid 3\n"
+	       "    state waiting reason device member no (vpnecmp daemon: no device vti3 yet)\n");
+	capture(true, false);
+	vpnecmp_path_print_waiting(&r[1]);
+	vpnecmp_print_end();
+	expect("waiting path json",
+	       "{\"name\":\"t3\",\"group\":\"g\",\"dev\":\"vti3\",\"nhid\":3,\"state\":\"waiting\","
+	       "\"reason\":\"device\",\"member\":false}\n");
+	free(r);
+
+	/* a list whose daemon is gone (pid 0 is never a process) is none */
+	snprintf(file, sizeof(file), "%s/waiting.%llu", dir, (unsigned long long)st.st_ino);
+	f = fopen(file, "r+");
+	if (f && fgets(line, sizeof(line), f)) {
+		rewind(f);
+		fputs("pid 999999999\n", f);
+	}
+	if (f)
+		fclose(f);
+	r = NULL;
+	n = vpnecmp_waiting_read(&r);
+	if (n != 0 || r) {
+		printf("not ok - waiting: a dead daemon's list was read (%d)\n", n);
+		failures++;
+	} else {
+		printf("ok - waiting: a dead daemon's list is ignored\n");
+	}
+	free(r);
+	vpnecmp_waiting_clear();
+	if (!stat(file, &st)) {
+		printf("not ok - waiting: the list was not removed\n");
+		failures++;
+	}
+	rmdir(dir);
+	unsetenv("VPNECMP_RUNDIR");
+}
+
 int main(void)
 {
 	check_escape("plain", "\"plain\"\n");
@@ -601,6 +675,7 @@ int main(void)
 		     "\"\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\\ufffd|\\ufffd\"\n");
 	check_group();
 	check_path();
+	check_waiting();
 	check_monitor();
 	check_version();
 	check_ext_ack(true);
