@@ -42,6 +42,7 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_bgp,
 	&vd_feeder_probe,
 	&vd_feeder_link,
+	&vd_feeder_metrics,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
@@ -188,6 +189,12 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		struct vd_path *p;
 
 		name = vpnecmp_attr_str(n[VPNECMP_NTF_A_PATH]);
+		if (n[VPNECMP_NTF_A_TIMESTAMP_NS] && n[VPNECMP_NTF_A_CAUSE_NS])
+			vd_metrics_path_ntf(name, n[VPNECMP_NTF_A_GROUP] ?
+					    vpnecmp_attr_str(n[VPNECMP_NTF_A_GROUP]) : NULL,
+					    old, state,
+					    vpnecmp_attr_u64(n[VPNECMP_NTF_A_TIMESTAMP_NS]),
+					    vpnecmp_attr_u64(n[VPNECMP_NTF_A_CAUSE_NS]));
 		vd_log(state == VPNECMP_PATH_UP ? 6 : 4, "path %s: %s -> %s (%s)", name,
 		       old < 0 ? "-" : vpnecmp_path_state_name(old),
 		       vpnecmp_path_state_name(state),

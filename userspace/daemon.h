@@ -97,7 +97,8 @@ struct vd_path {
 	struct vd_addr probe_src;
 	uint16_t probe_port;
 	uint32_t probe_interval;	/* ms */
-	uint32_t probe_multiplier;
+	uint32_t probe_multiplier;	/* K: down after K lost... */
+	uint32_t probe_window;		/* ...of the last N (N = K: in a row) */
 	uint32_t probe_up;		/* replies in a row to come back */
 
 	/* Run time: what each feeder says now (true: up). */
@@ -113,6 +114,7 @@ struct vd_conf {
 	bool strongswan;
 	char vici[108];
 	enum vd_on_pull on_pull;
+	char metrics[256];	/* Prometheus text file the daemon writes, "" none */
 };
 
 /* daemon_conf.c */
@@ -121,6 +123,52 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 void vd_conf_free(struct vd_conf *conf);
 struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name);
 const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
+
+/* daemon_verdict.c: the prober's decision and figures (no I/O) */
+#define VD_WINDOW_MAX		64	/* N of "lost K of N" */
+#define VD_MEASURE_WINDOW	100	/* probes the figures are taken over */
+#define VD_RTT_LOST		UINT32_MAX
+
+struct vd_verdict_conf {
+	uint32_t lost;		/* K */
+	uint32_t window;	/* N, K..VD_WINDOW_MAX */
+	uint32_t up;		/* M answers in a row to come back */
+};
+
+struct vd_verdict {
+	uint64_t hist;		/* bit 0: the last probe judged; 1: lost */
+	uint32_t lost_in_a_row;
+	uint32_t in_a_row;	/* answers in a row */
+	bool up;
+};
+
+/* One probe judged: 1 the signal goes up, -1 it goes down, 0 unchanged. */
+int vd_verdict_feed(struct vd_verdict *v, const struct vd_verdict_conf *c, bool answered);
+/* Lost among the last window probes judged. */
+unsigned int vd_verdict_lost(const struct vd_verdict *v, uint32_t window);
+/* Forget the history (the device changed), keep the signal. */
+void vd_verdict_reset(struct vd_verdict *v);
+
+struct vd_measure {
+	uint32_t rtt_us[VD_MEASURE_WINDOW];	/* VD_RTT_LOST: lost */
+	uint32_t next;
+	uint32_t count;
+	uint32_t last_rtt_us;
+	bool has_last;
+	int64_t jitter_x16;	/* smoothed |RTT difference|, 1/16 us */
+};
+
+struct vd_figures {
+	uint32_t samples;	/* probes judged in the window */
+	uint32_t lost;
+	bool has_rtt;		/* some probe of the window was answered */
+	uint32_t p50_us;
+	uint32_t p99_us;
+	uint32_t jitter_us;
+};
+
+void vd_measure_add(struct vd_measure *m, bool answered, uint32_t rtt_us);
+void vd_measure_figures(const struct vd_measure *m, struct vd_figures *f);
 
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);
@@ -147,6 +195,20 @@ int vd_reapply_path(struct vd_path *path);
 
 /* daemon_probe.c: the device named dev is now ifindex (0: gone) */
 void vd_probe_link(const char *dev, unsigned int ifindex);
+
+struct vd_probe_stats {
+	uint64_t sent;
+	uint64_t received;
+	uint64_t lost;		/* judged lost (late answers included) */
+	uint64_t late;		/* answers that came after their probe was judged */
+	uint64_t default_rule_downs; /* drops "3 in a row" would have made */
+	bool up;		/* the probe signal */
+	struct vd_figures fig;
+};
+
+/* fn for every probed path of the running configuration */
+void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_probe_stats *st,
+				 void *arg), void *arg);
 /* daemon_link.c: the device nexthop nhid forwards over, 0 if none */
 unsigned int vd_nh_oif(uint32_t nhid);
 /* A device that a path waits for appeared: apply the file again. */
@@ -171,5 +233,10 @@ extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
 extern const struct vd_feeder vd_feeder_probe;
 extern const struct vd_feeder vd_feeder_link;
+extern const struct vd_feeder vd_feeder_metrics;
+
+/* daemon_metrics.c: a path event from the module, for the pull histogram */
+void vd_metrics_path_ntf(const char *path, const char *group, int old, int state,
+			 uint64_t ts_ns, uint64_t cause_ns);
 
 #endif /* _VPNECMP_DAEMON_H */

@@ -81,6 +81,8 @@ struct probe_slot {
 	uint32_t seq;
 	bool answered;
 	uint64_t due;		/* vd_now_ms(): answered by then, or lost */
+	uint64_t sent_ns;	/* CLOCK_REALTIME, as the kernel's receive stamps */
+	uint32_t rtt_us;
 };
 
 struct probe {
@@ -91,14 +93,23 @@ struct probe {
 	uint32_t seq;		/* last sent */
 	uint32_t judged;	/* every probe up to this one is judged */
 	struct probe_slot win[PROBE_WINDOW];
-	uint32_t lost_in_a_row;
-	uint32_t in_a_row;	/* answers in a row */
+	struct vd_verdict v;	/* the signal as the prober decided it */
+	struct vd_verdict_conf vc;
+	struct vd_measure m;
+	/* the default rule (3 in a row, up after 3) on the same probes */
+	struct vd_verdict shadow;
+	uint64_t shadow_downs;
 	uint64_t next_send;
 	int send_err;		/* last local error of send(), for the log */
-	bool up;
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
 	uint64_t sent, received, lost, late;
+};
+
+static const struct vd_verdict_conf probe_default_rule = {
+	.lost = VD_PROBE_MULTIPLIER,
+	.window = VD_PROBE_MULTIPLIER,
+	.up = VD_PROBE_UP,
 };
 
 static struct probe *probes;
@@ -181,6 +192,8 @@ static int probe_icmp_socket(int family, unsigned int users)
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
 			return probe_fail(fd);
 	}
+	/* the round trip ends when the kernel got the answer, not when we read it */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	/* FORCE needs CAP_NET_ADMIN, which the daemon has */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -204,6 +217,7 @@ static int probe_udp_socket(const struct vd_path *p, unsigned int ifindex)
 	/* by index: a device re-created under the same name is another one */
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)))
 		return probe_fail(fd);
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (p->probe_src.family) {
 		/* the address may come with the device, later */
 		if (family == AF_INET)
@@ -217,11 +231,19 @@ static int probe_udp_socket(const struct vd_path *p, unsigned int ifindex)
 	return fd;
 }
 
+static uint64_t probe_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void probe_set(struct probe *pr, bool up, const char *why)
 {
-	if (pr->up == up && pr->path->sig[VPNECMP_SIGNAL_PROBE] == up)
+	if (pr->v.up == up && pr->path->sig[VPNECMP_SIGNAL_PROBE] == up)
 		return;
-	pr->up = up;
+	pr->v.up = up;
 	vd_signal(pr->path, VPNECMP_SIGNAL_PROBE, up, why);
 }
 
@@ -235,8 +257,7 @@ static void probe_detach(struct probe *pr)
 	pr->ifindex = 0;
 	/* forget the probes in flight: they left through a device that is gone */
 	pr->judged = pr->seq;
-	pr->lost_in_a_row = 0;
-	pr->in_a_row = 0;
+	vd_verdict_reset(&pr->v);
 }
 
 /*
@@ -372,9 +393,12 @@ static void probe_send(struct probe *pr, uint64_t now)
 	s->answered = false;
 	/* from the moment it left, even if the daemon stopped since "now" */
 	s->due = vd_now_ms() + interval;
+	s->sent_ns = probe_realtime_ns();
+	s->rtt_us = 0;
 }
 
-static void probe_answer(struct probe *pr, uint32_t seq)
+/* rx_ns: when the kernel received the answer (CLOCK_REALTIME), 0: now */
+static void probe_answer(struct probe *pr, uint32_t seq, uint64_t rx_ns)
 {
 	struct probe_slot *s = &pr->win[seq % PROBE_WINDOW];
 
@@ -385,9 +409,31 @@ static void probe_answer(struct probe *pr, uint32_t seq)
 		pr->late++;	/* already counted lost (or a duplicate) */
 		return;
 	}
-	if (!s->answered)
+	if (!s->answered) {
+		uint64_t rtt;
+
 		pr->received++;
+		if (!rx_ns)
+			rx_ns = probe_realtime_ns();
+		/* a wall-clock step between the two stamps: a bogus sample, clamped */
+		rtt = rx_ns > s->sent_ns ? (rx_ns - s->sent_ns) / 1000 : 0;
+		s->rtt_us = rtt >= VD_RTT_LOST ? VD_RTT_LOST - 1 : (uint32_t)rtt;
+	}
 	s->answered = true;
+}
+
+/* The kernel's receive time of a message (SO_TIMESTAMPNS), 0 if absent. */
+static uint64_t probe_rx_stamp(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		}
+	}
+	return 0;
 }
 
 /* An answer from the probed address (and port, for UDP)? */
@@ -427,12 +473,24 @@ static void probe_read_udp(struct probe *pr)
 	unsigned char buf[1500];
 
 	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(struct timespec))];
+			struct cmsghdr align;
+		} c;
 		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = c.buf,
+			.msg_controllen = sizeof(c.buf),
+		};
 		uint32_t seq;
 		ssize_t n;
 
-		n = recvfrom(pr->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		n = recvmsg(pr->fd, &mh, 0);
 		if (n < 0) {
 			if (errno == EINTR || errno == ECONNREFUSED)
 				continue;
@@ -440,7 +498,7 @@ static void probe_read_udp(struct probe *pr)
 		}
 		/* only the far side's answers: the socket is not connected */
 		if (probe_from(pr, &from) && probe_payload(buf, (size_t)n, &seq))
-			probe_answer(pr, seq);
+			probe_answer(pr, seq, probe_rx_stamp(&mh));
 	}
 }
 
@@ -455,7 +513,8 @@ static void probe_read_icmp(int fd, int family)
 
 	for (;;) {
 		union {
-			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				 CMSG_SPACE(sizeof(struct timespec))];
 			struct cmsghdr align;
 		} c;
 		struct sockaddr_storage from;
@@ -528,7 +587,7 @@ static void probe_read_icmp(int fd, int family)
 		if (pr->path->probe != VD_PROBE_ICMP || !pr->ifindex || pr->ifindex != ifindex ||
 		    !probe_from(pr, &from) || !probe_payload(pl, len, &seq))
 			continue;
-		probe_answer(pr, seq);
+		probe_answer(pr, seq, probe_rx_stamp(&mh));
 	}
 }
 
@@ -566,24 +625,29 @@ static void probe_judge(struct probe *pr, uint64_t now)
 			}
 		}
 		pr->judged++;
-		if (s->answered) {
-			pr->lost_in_a_row = 0;
-			pr->in_a_row++;
-			if (!pr->up && pr->in_a_row >= p->probe_up) {
-				snprintf(why, sizeof(why), "%u answers in a row", pr->in_a_row);
-				probe_set(pr, true, why);
-			}
+		pr->lost += !s->answered;
+		vd_measure_add(&pr->m, s->answered, s->rtt_us);
+		pr->shadow_downs += vd_verdict_feed(&pr->shadow, &probe_default_rule,
+						    s->answered) < 0;
+		switch (vd_verdict_feed(&pr->v, &pr->vc, s->answered)) {
+		case 1:
+			snprintf(why, sizeof(why), "%u answers in a row", pr->v.in_a_row);
+			break;
+		case -1:
+			if (pr->v.lost_in_a_row >= p->probe_multiplier)
+				snprintf(why, sizeof(why), "no answer to %u probes in a row%s%s",
+					 pr->v.lost_in_a_row, pr->send_err ? ": " : "",
+					 pr->send_err ? strerror(pr->send_err) : "");
+			else
+				snprintf(why, sizeof(why), "no answer to %u of the last %u probes",
+					 vd_verdict_lost(&pr->v, p->probe_window),
+					 p->probe_window);
+			break;
+		default:
 			continue;
 		}
-		pr->lost++;
-		pr->in_a_row = 0;
-		pr->lost_in_a_row++;
-		if (pr->up && pr->lost_in_a_row >= p->probe_multiplier) {
-			snprintf(why, sizeof(why), "no answer to %u probes in a row%s%s",
-				 pr->lost_in_a_row, pr->send_err ? ": " : "",
-				 pr->send_err ? strerror(pr->send_err) : "");
-			probe_set(pr, false, why);
-		}
+		/* the verdict moved pr->v.up: tell the module if it differs */
+		probe_set(pr, pr->v.up, why);
 	}
 }
 
@@ -689,15 +753,21 @@ static int probe_open(struct vd_conf *conf)
 	for (unsigned int i = 0; i < conf->npaths; i++) {
 		struct vd_path *p = &conf->paths[i];
 		struct probe *pr = &probes[nprobes];
-		char dst[INET6_ADDRSTRLEN];
+		char dst[INET6_ADDRSTRLEN], window[32] = "";
 
 		if (p->probe == VD_PROBE_NONE)
 			continue;
+		if (p->probe_window != p->probe_multiplier)
+			snprintf(window, sizeof(window), " of the last %u", p->probe_window);
 		pr->path = p;
 		pr->fd = -1;
 		pr->id = (uint16_t)(probe_id_base + nprobes);
 		/* no news yet: as the module sees it (up for a fresh path) */
-		pr->up = p->sig[VPNECMP_SIGNAL_PROBE];
+		pr->v.up = p->sig[VPNECMP_SIGNAL_PROBE];
+		pr->vc.lost = p->probe_multiplier;
+		pr->vc.window = p->probe_window;
+		pr->vc.up = p->probe_up;
+		pr->shadow.up = true;
 		nprobes++;
 		ret = probe_attach(pr, 0, now);
 		if (ret < 0) {
@@ -706,10 +776,10 @@ static int probe_open(struct vd_conf *conf)
 			probe_close();
 			return ret;
 		}
-		vd_log(6, "probe %s: %s %s on %s every %u ms, down after %u unanswered", p->name,
+		vd_log(6, "probe %s: %s %s on %s every %u ms, down after %u unanswered%s", p->name,
 		       p->probe == VD_PROBE_ICMP ? "icmp" : "udp",
 		       vd_addr_str(&p->probe_dst, dst, sizeof(dst)), p->dev, p->probe_interval,
-		       p->probe_multiplier);
+		       p->probe_multiplier, window);
 		if (ret)
 			probe_no_device(pr, "does not exist");
 	}
@@ -744,7 +814,7 @@ void vd_probe_link(const char *dev, unsigned int ifindex)
 			vd_log(6, "probe %s: device %s is there (ifindex %u): probing; up after %u answers",
 			       pr->path->name, dev, ifindex, pr->path->probe_up);
 			/* held down until it has answered */
-			if (pr->up)
+			if (pr->v.up)
 				probe_set(pr, false, "device re-created, no answer yet");
 		}
 	}
@@ -819,3 +889,22 @@ const struct vd_feeder vd_feeder_probe = {
 	.deadline = probe_deadline,
 	.timer = probe_timer,
 };
+
+void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_probe_stats *st,
+				 void *arg), void *arg)
+{
+	for (unsigned int i = 0; i < nprobes; i++) {
+		const struct probe *pr = &probes[i];
+		struct vd_probe_stats st = {
+			.sent = pr->sent,
+			.received = pr->received,
+			.lost = pr->lost,
+			.late = pr->late,
+			.default_rule_downs = pr->shadow_downs,
+			.up = pr->v.up,
+		};
+
+		vd_measure_figures(&pr->m, &st.fig);
+		fn(pr->path, &st, arg);
+	}
+}
