@@ -108,6 +108,36 @@ void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const 
 		       vpnecmp_signal_name(signal));
 }
 
+static int vd_send_tier(const struct vd_path *path)
+{
+	struct vpnecmp_req *req;
+
+	if (!vd_cmd)
+		return -ENOENT;
+	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_PATH_SET, false);
+	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
+	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path->name);
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, vd_path_tier(path));
+	vpnecmp_req_nest_end(req);
+	return vpnecmp_req_run(req, NULL, NULL);
+}
+
+void vd_degrade(struct vd_path *path, bool degraded, const char *why)
+{
+	uint32_t from = vd_path_tier(path);
+
+	if (path->degraded == degraded)
+		return;
+	path->degraded = degraded;
+	vd_log(degraded ? 4 : 6, "path %s: %s (%s): tier %u -> %u", path->name,
+	       degraded ? "degraded" : "within its SLA", why, from, vd_path_tier(path));
+	/* Without the module, vd_apply() uses vd_path_tier() when it comes. */
+	if (!vd_cmd || vd_quiet)
+		return;
+	if (vd_send_tier(path))
+		vd_log(3, "path %s: could not change its tier in the module", path->name);
+}
+
 /* Our view of one path, whole. */
 static void vd_push_path(const struct vd_path *p)
 {
@@ -168,6 +198,11 @@ static void vd_release_signals(void)
 			vd_log(6, "path %s: releasing the %s signal", p->name,
 			       vpnecmp_signal_name(s));
 			vd_send_signal(p, s, true);
+		}
+		if (p->degraded) {
+			p->degraded = false;
+			vd_log(6, "path %s: releasing its SLA demotion: tier %u", p->name, p->tier);
+			vd_send_tier(p);
 		}
 	}
 }

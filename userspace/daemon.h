@@ -23,6 +23,7 @@
 #define VD_PROBE_INTERVAL_MS	100
 #define VD_PROBE_MULTIPLIER	3
 #define VD_PROBE_UP		3
+#define VD_SLA_RECOVERY_MS	10000
 /* The module's default hold-up of a new group (module/netlink.c). */
 #define VD_HOLD_UP_MS		1000
 
@@ -100,11 +101,24 @@ struct vd_path {
 	uint32_t probe_multiplier;	/* K: down after K lost... */
 	uint32_t probe_window;		/* ...of the last N (N = K: in a row) */
 	uint32_t probe_up;		/* replies in a row to come back */
+	uint32_t probe_measure;		/* figures over the last N probes */
+	/* SLA: 0 = none; a path worse than it drops one tier */
+	uint32_t sla_rtt_ms;		/* p50 RTT above: degraded */
+	bool has_sla_loss;
+	uint32_t sla_loss_pct;		/* loss above: degraded */
+	uint32_t sla_recovery_ms;	/* within SLA that long to come back */
 
 	/* Run time: what each feeder says now (true: up). */
 	bool sig[VPNECMP_SIGNAL_MAX + 1];
 	int state;			/* enum vpnecmp_path_state, -1 unknown */
+	bool degraded;			/* worse than its SLA: tier + 1 */
 };
+
+/* The tier the module holds for path: one lower while degraded. */
+static inline uint32_t vd_path_tier(const struct vd_path *p)
+{
+	return p->degraded && p->tier < VPNECMP_TIER_MAX ? p->tier + 1 : p->tier;
+}
 
 struct vd_conf {
 	struct vd_group *groups;
@@ -150,6 +164,7 @@ unsigned int vd_verdict_lost(const struct vd_verdict *v, uint32_t window);
 void vd_verdict_reset(struct vd_verdict *v);
 
 struct vd_measure {
+	uint32_t size;				/* window, 0: VD_MEASURE_WINDOW */
 	uint32_t rtt_us[VD_MEASURE_WINDOW];	/* VD_RTT_LOST: lost */
 	uint32_t next;
 	uint32_t count;
@@ -189,6 +204,8 @@ void vd_wait_free(struct vd_wait *wait);
 void vd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up,
 	       const char *why);
+/* path worse than its SLA (one tier lower in the module), or back */
+void vd_degrade(struct vd_path *path, bool degraded, const char *why);
 uint64_t vd_now_ms(void);
 /* path's device re-created: vd_apply_path(), then our signals re-sent */
 int vd_reapply_path(struct vd_path *path);
@@ -203,6 +220,7 @@ struct vd_probe_stats {
 	uint64_t late;		/* answers that came after their probe was judged */
 	uint64_t default_rule_downs; /* drops "3 in a row" would have made */
 	bool up;		/* the probe signal */
+	bool degraded;
 	struct vd_figures fig;
 };
 

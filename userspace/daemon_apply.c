@@ -280,7 +280,7 @@ static int vd_path_put(struct vpnecmp_nl *nl, const struct vd_path *p, uint32_t 
 			vpnecmp_req_put_u32(req, VPNECMP_PATH_A_IF_ID, p->if_id);
 	}
 	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_WEIGHT, p->weight);
-	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, p->tier);
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, vd_path_tier(p));
 	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_SIGNALS, p->signals);
 	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_HOLD_UP_MS, hold_up);
 	vpnecmp_req_nest_end(req);
@@ -449,7 +449,7 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 		uint32_t hold_up = vd_path_hold_up(p, want);
 		bool add = !c || vd_path_replaced(c, p, cur, want);
 
-		if (!add && c->weight == p->weight && c->tier == p->tier &&
+		if (!add && c->weight == p->weight && c->tier == vd_path_tier(p) &&
 		    c->signals == p->signals && c->hold_up == hold_up)
 			continue;
 		if (wait->paths[i])

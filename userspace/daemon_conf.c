@@ -13,7 +13,8 @@
  *   ike PATH conn IKE_SA [child CHILD_SA]
  *   bgp PATH table TABLE [prefix PREFIX]...
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
- *         [multiplier K | lost K of N] [up M]
+ *         [multiplier K | lost K of N] [up M] [measure N]
+ *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS]
  *   metrics FILE
  *   empty
  *
@@ -598,7 +599,7 @@ static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
 static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 {
 	struct vd_path *path = vd_feeder_path(p, conf, "probe");
-	bool has_mult = false, has_lost;
+	bool has_mult = false, has_lost, has_recovery = false;
 	const char *s;
 	uint32_t v;
 
@@ -625,6 +626,8 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 	path->probe_interval = VD_PROBE_INTERVAL_MS;
 	path->probe_multiplier = VD_PROBE_MULTIPLIER;
 	path->probe_up = VD_PROBE_UP;
+	path->probe_measure = VD_MEASURE_WINDOW;
+	path->sla_recovery_ms = VD_SLA_RECOVERY_MS;
 	has_lost = false;
 	while (p->i < p->argc) {
 		const char *key = vd_key(p);
@@ -676,6 +679,20 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 		} else if (!strcmp(key, "up")) {
 			if (vd_u32(p, key, 1, 255, &path->probe_up))
 				return -1;
+		} else if (!strcmp(key, "measure")) {
+			if (vd_u32(p, key, 10, VD_MEASURE_WINDOW, &path->probe_measure))
+				return -1;
+		} else if (!strcmp(key, "sla-rtt")) {
+			if (vd_u32(p, key, 1, 60000, &path->sla_rtt_ms))
+				return -1;
+		} else if (!strcmp(key, "sla-loss")) {
+			if (vd_u32(p, key, 0, 99, &path->sla_loss_pct))
+				return -1;
+			path->has_sla_loss = true;
+		} else if (!strcmp(key, "sla-recovery")) {
+			if (vd_u32(p, key, 0, VPNECMP_HOLD_UP_MAX_MS, &path->sla_recovery_ms))
+				return -1;
+			has_recovery = true;
 		} else {
 			vd_perr(p, "\"%s\": unknown keyword for probe", key);
 			return -1;
@@ -683,6 +700,11 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 	}
 	if (!has_lost)
 		path->probe_window = path->probe_multiplier;	/* K in a row */
+	if (has_recovery && !path->sla_rtt_ms && !path->has_sla_loss) {
+		vd_perr(p, "probe \"%s\": \"sla-recovery\" without \"sla-rtt\" or \"sla-loss\"",
+			path->name);
+		return -1;
+	}
 	if (path->probe_src.family && path->probe_src.family != path->probe_dst.family) {
 		vd_perr(p, "probe \"%s\": source and address are not of the same family",
 			path->name);

@@ -99,6 +99,7 @@ struct probe {
 	/* the default rule (3 in a row, up after 3) on the same probes */
 	struct vd_verdict shadow;
 	uint64_t shadow_downs;
+	uint64_t sla_met_since;	/* degraded, within the SLA since (ms), 0: not */
 	uint64_t next_send;
 	int send_err;		/* last local error of send(), for the log */
 	struct sockaddr_storage dst;
@@ -602,6 +603,8 @@ static void probe_read(struct probe *pr)
 		probe_read_icmp(probe_icmp6, AF_INET6);
 }
 
+static void probe_sla(struct probe *pr, uint64_t now);
+
 /*
  * Judge the probes whose answer is due by now, in order.  The socket is read
  * first: what arrived while the daemon was not running counts.
@@ -629,6 +632,7 @@ static void probe_judge(struct probe *pr, uint64_t now)
 		vd_measure_add(&pr->m, s->answered, s->rtt_us);
 		pr->shadow_downs += vd_verdict_feed(&pr->shadow, &probe_default_rule,
 						    s->answered) < 0;
+		probe_sla(pr, now);
 		switch (vd_verdict_feed(&pr->v, &pr->vc, s->answered)) {
 		case 1:
 			snprintf(why, sizeof(why), "%u answers in a row", pr->v.in_a_row);
@@ -648,6 +652,74 @@ static void probe_judge(struct probe *pr, uint64_t now)
 		}
 		/* the verdict moved pr->v.up: tell the module if it differs */
 		probe_set(pr, pr->v.up, why);
+	}
+}
+
+/*
+ * Is the path worse than its SLA?  Judged on a full window: the p50 round
+ * trip above sla-rtt, or the loss above sla-loss.  why says which figure.
+ */
+static bool probe_sla_violated(const struct probe *pr, const struct vd_figures *f,
+			       char *why, size_t len)
+{
+	const struct vd_path *p = pr->path;
+
+	if (p->sla_rtt_ms && f->has_rtt && f->p50_us > p->sla_rtt_ms * 1000) {
+		snprintf(why, len, "rtt p50 %u ms over sla-rtt %u ms, last %u probes",
+			 f->p50_us / 1000, p->sla_rtt_ms, f->samples);
+		return true;
+	}
+	if (p->has_sla_loss && f->lost * 100 > p->sla_loss_pct * f->samples) {
+		snprintf(why, len, "loss %u %% over sla-loss %u %%, last %u probes",
+			 f->lost * 100 / f->samples, p->sla_loss_pct, f->samples);
+		return true;
+	}
+	snprintf(why, len, "rtt p50 %u ms, loss %u %%, last %u probes", f->p50_us / 1000,
+		 f->samples ? f->lost * 100 / f->samples : 0, f->samples);
+	return false;
+}
+
+/* After each judged probe: demote the path, or bring it back. */
+static void probe_sla(struct probe *pr, uint64_t now)
+{
+	struct vd_path *p = pr->path;
+	struct vd_figures f;
+	char why[128];
+	bool bad;
+
+	if (!p->sla_rtt_ms && !p->has_sla_loss)
+		return;
+	vd_measure_figures(&pr->m, &f);
+	/* a full window, so that one slow answer after a restart is no verdict */
+	if (f.samples < pr->m.size)
+		return;
+	bad = probe_sla_violated(pr, &f, why, sizeof(why));
+	if (!p->degraded) {
+		/* a path without answers is the probe signal's business */
+		if (bad && pr->v.up && p->sig[VPNECMP_SIGNAL_PROBE])
+			vd_degrade(p, true, why);
+		return;
+	}
+	if (bad) {
+		if (pr->sla_met_since)
+			vd_log(5, "path %s: worse than its SLA again (%s): recovery restarts",
+			       p->name, why);
+		pr->sla_met_since = 0;
+		return;
+	}
+	if (!pr->sla_met_since) {
+		pr->sla_met_since = now;
+		vd_log(5, "path %s: meets its SLA (%s): back if it holds for %u ms", p->name,
+		       why, p->sla_recovery_ms);
+		return;
+	}
+	if (now - pr->sla_met_since >= p->sla_recovery_ms) {
+		char full[160];
+
+		snprintf(full, sizeof(full), "%s, for %llu ms", why,
+			 (unsigned long long)(now - pr->sla_met_since));
+		pr->sla_met_since = 0;
+		vd_degrade(p, false, full);
 	}
 }
 
@@ -768,6 +840,7 @@ static int probe_open(struct vd_conf *conf)
 		pr->vc.window = p->probe_window;
 		pr->vc.up = p->probe_up;
 		pr->shadow.up = true;
+		pr->m.size = p->probe_measure;
 		nprobes++;
 		ret = probe_attach(pr, 0, now);
 		if (ret < 0) {
@@ -901,6 +974,7 @@ void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_pro
 			.lost = pr->lost,
 			.late = pr->late,
 			.default_rule_downs = pr->shadow_downs,
+			.degraded = pr->path->degraded,
 			.up = pr->v.up,
 		};
 

@@ -73,9 +73,11 @@ void vd_verdict_reset(struct vd_verdict *v)
 
 void vd_measure_add(struct vd_measure *m, bool answered, uint32_t rtt_us)
 {
+	uint32_t size = m->size ? m->size : VD_MEASURE_WINDOW;
+
 	m->rtt_us[m->next] = answered ? rtt_us : VD_RTT_LOST;
-	m->next = (m->next + 1) % VD_MEASURE_WINDOW;
-	if (m->count < VD_MEASURE_WINDOW)
+	m->next = (m->next + 1) % size;
+	if (m->count < size)
 		m->count++;
 	if (!answered)
 		return;

@@ -690,6 +690,22 @@ static void check_verdict(void)
 			"probe p icmp 192.0.2.2 multiplier 3 lost 3 of 10\n",
 			":3: \"lost\": \"multiplier\" is given already (multiplier K is lost K of K)",
 			&c);
+	check_conf_case("sla",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 interval 400 measure 10 sla-rtt 150 sla-loss 5 sla-recovery 5000\n",
+			"", &c);
+	check_conf_value("sla read", c.paths[0].probe_measure == 10 && c.paths[0].sla_rtt_ms == 150 &&
+			 c.paths[0].has_sla_loss && c.paths[0].sla_loss_pct == 5 &&
+			 c.paths[0].sla_recovery_ms == 5000);
+	vd_conf_free(&c);
+	check_conf_case("sla-recovery alone",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 sla-recovery 5000\n",
+			":3: probe \"p\": \"sla-recovery\" without \"sla-rtt\" or \"sla-loss\"", &c);
+	check_conf_case("measure 5",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 measure 5\n",
+			":3: argument \"5\" is wrong: measure is out of range 10..100", &c);
 	check_conf_case("metrics relative",
 			"group g nhid 1\nmetrics vpnecmp.prom\n",
 			":2: \"vpnecmp.prom\": metrics needs an absolute file name of at most 251 characters",
