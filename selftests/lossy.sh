@@ -11,6 +11,10 @@
 #   blackhole_k     a total loss is not seen after K probes with "lost K of
 #                   N", the metrics file is not valid Prometheus text, or
 #                   the pull is missing from its reaction-time histogram;
+#   passive         with "passive on", a tunnel that receives traffic is
+#                   pulled because the probes' answers come late (a loaded
+#                   host, a long RTT), or passive liveness holds up a
+#                   tunnel that receives nothing;
 #   sla             a path at 300 ms with an SLA of 150 ms keeps its place
 #                   in the group, the other path does not carry everything,
 #                   or the path comes back before it met its SLA for the
@@ -27,6 +31,7 @@
 ALL_TESTS="
 	loss_tolerance
 	blackhole_k
+	passive
 	sla
 "
 
@@ -35,10 +40,11 @@ source "$(dirname "$0")/topo.sh"
 
 PROM_CHECK=$(dirname "$0")/prom_check.py
 
-# metric FILE QUERY: one sample of the daemon's metrics file ("absent")
+# metric FILE QUERY: one sample of the daemon's metrics file ("absent"); the
+# daemon runs as "vpnecmp -n CGW daemon": its samples carry netns="CGW"
 metric()
 {
-	python3 "$PROM_CHECK" "$1" "$2"
+	python3 "$PROM_CHECK" -l netns="$CGW" "$1" "$2"
 }
 
 # netem I ARGS...: the AWS side of underlay I delays or loses what it sends
@@ -113,6 +119,65 @@ blackhole_k()
 
 	netem 1 loss 0%
 	wait_members "1 2" || fail "t1 did not return"
+}
+
+# far_traffic SECONDS: the far side sends into tunnel t1 (UDP to CGW's t1
+# address, one datagram every 5 ms): inbound ESP that CGW decrypts
+far_traffic()
+{
+	ip netns exec "$AWS" python3 - "$1" <<-'EOF'
+	import socket, sys, time
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	end = time.monotonic() + float(sys.argv[1])
+	while time.monotonic() < end:
+	    s.sendto(b"vpnecmp-selftest", ("203.0.113.1", 9))
+	    time.sleep(0.005)
+	EOF
+}
+
+passive()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf prom=$TMPDIR_T/vpnecmp.prom before tpid saves
+	local burners=() i
+
+	sa_add 1 && sa_add 2 || { fail "SAs"; return; }
+	# t1 with passive liveness, t2 the control without
+	daemon_conf "$conf" \
+		"probe t1 icmp 203.0.113.2 interval 100 passive on" \
+		"probe t2 icmp 203.0.113.6 interval 100" \
+		"metrics $prom"
+	daemon_start "$conf" || { fail "start"; return; }
+	wait_members "1 2" || { fail "both tunnels should be in"; return; }
+	sleep 1
+	before=$(transitions_of t1)
+
+	far_traffic 40 &
+	tpid=$!
+	# the host's CPU saturated, as much as the guest's vCPUs allow
+	for i in 1 2; do
+		(while :; do :; done) &
+		burners+=($!)
+	done
+	# every answer 300 ms late: past the 100 ms deadline, on both tunnels
+	netem 1 delay 300ms && netem 2 delay 300ms || { fail "netem (sch_netem)"; return; }
+	wait_state t2 down || fail "t2 (the control, no passive) not pulled by late answers"
+	sleep 5
+	kill "${burners[@]}" 2>/dev/null
+	wait "${burners[@]}" 2>/dev/null
+
+	expect_eq "$(transitions_of t1)" "$before" "t1's transitions while its tunnel received traffic"
+	grep -q "path t1: probe down" "$DAEMON_LOG" && fail "t1's probe signal dropped"
+	expect_eq "$(members)" "1" "group: t1 kept, t2 pulled"
+	sleep 1.5
+	saves=$(metric "$prom" 'vpnecmp_probe_passive_saves_total{group="g",path="t1"}')
+	[ "$saves" != absent ] && [ "$saves" -gt 0 ] ||
+		fail "no lost probe of t1 was forgiven by the traffic ($saves)"
+	ktap_print_msg "t1: $saves late probes forgiven by the tunnel's inbound traffic"
+
+	# The traffic stops: nothing comes in any more, t1 goes down like t2.
+	kill "$tpid" 2>/dev/null
+	wait "$tpid" 2>/dev/null
+	wait_state t1 down || fail "t1 held up by passive liveness without traffic"
 }
 
 sla()

@@ -107,6 +107,7 @@ struct vd_path {
 	bool has_sla_loss;
 	uint32_t sla_loss_pct;		/* loss above: degraded */
 	uint32_t sla_recovery_ms;	/* within SLA that long to come back */
+	bool passive;			/* traffic received through dev is life */
 
 	/* Run time: what each feeder says now (true: up). */
 	bool sig[VPNECMP_SIGNAL_MAX + 1];
@@ -219,6 +220,7 @@ struct vd_probe_stats {
 	uint64_t lost;		/* judged lost (late answers included) */
 	uint64_t late;		/* answers that came after their probe was judged */
 	uint64_t default_rule_downs; /* drops "3 in a row" would have made */
+	uint64_t passive_saves;	/* lost probes forgiven: the tunnel received */
 	bool up;		/* the probe signal */
 	bool degraded;
 	struct vd_figures fig;
@@ -229,6 +231,8 @@ void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_pro
 				 void *arg), void *arg);
 /* daemon_link.c: the device nexthop nhid forwards over, 0 if none */
 unsigned int vd_nh_oif(uint32_t nhid);
+/* packets device ifindex received so far; false if it cannot tell */
+bool vd_link_rx_packets(unsigned int ifindex, uint64_t *rx);
 /* A device that a path waits for appeared: apply the file again. */
 void vd_reapply(void);
 

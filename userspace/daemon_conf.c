@@ -14,7 +14,7 @@
  *   bgp PATH table TABLE [prefix PREFIX]...
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
  *         [multiplier K | lost K of N] [up M] [measure N]
- *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS]
+ *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS] [passive on|off]
  *   metrics FILE
  *   empty
  *
@@ -689,6 +689,9 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 			if (vd_u32(p, key, 0, 99, &path->sla_loss_pct))
 				return -1;
 			path->has_sla_loss = true;
+		} else if (!strcmp(key, "passive")) {
+			if (vd_onoff(p, key, &path->passive))
+				return -1;
 		} else if (!strcmp(key, "sla-recovery")) {
 			if (vd_u32(p, key, 0, VPNECMP_HOLD_UP_MAX_MS, &path->sla_recovery_ms))
 				return -1;

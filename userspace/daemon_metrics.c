@@ -120,13 +120,17 @@ struct vd_probe_metric {
 
 static const struct vd_probe_metric vd_probe_metrics[] = {
 	{ "vpnecmp_probe_up", "gauge", "The probe signal the daemon feeds: 1 up, 0 down." },
+	{ "vpnecmp_probe_sla_degraded", "gauge",
+	  "1 while the path is worse than its SLA and held one tier lower, else 0." },
 	{ "vpnecmp_probe_sent_total", "counter", "Probes sent through the path's device." },
 	{ "vpnecmp_probe_received_total", "counter", "Probes answered in time." },
 	{ "vpnecmp_probe_lost_total", "counter", "Probes judged lost (no answer within an interval)." },
 	{ "vpnecmp_probe_late_total", "counter", "Answers that came after their probe was judged lost." },
 	{ "vpnecmp_probe_default_rule_downs_total", "counter",
 	  "Times the default rule (3 lost in a row, back after 3 answers) would have pulled the path on the same probes." },
-	{ "vpnecmp_probe_window_probes", "gauge", "Probes judged in the measurement window (at most 100)." },
+	{ "vpnecmp_probe_passive_saves_total", "counter",
+	  "Probes lost while the tunnel received traffic, counted as alive (\"passive on\")." },
+	{ "vpnecmp_probe_window_probes", "gauge", "Probes judged in the measurement window (\"measure\", default 100)." },
 	{ "vpnecmp_probe_loss_ratio", "gauge", "Lost probes over the measurement window, 0..1." },
 	{ "vpnecmp_probe_rtt_p50_seconds", "gauge", "Median round trip of the window's answered probes." },
 	{ "vpnecmp_probe_rtt_p99_seconds", "gauge", "99th percentile round trip of the window's answered probes." },
@@ -148,15 +152,17 @@ static void vd_probe_sample(const struct vd_path *path, const struct vd_probe_st
 
 	switch (w->metric) {
 	case 0: v = st->up; break;
-	case 1: v = (double)st->sent; break;
-	case 2: v = (double)st->received; break;
-	case 3: v = (double)st->lost; break;
-	case 4: v = (double)st->late; break;
-	case 5: v = (double)st->default_rule_downs; break;
-	case 6: v = fig->samples; break;
-	case 7: v = fig->samples ? (double)fig->lost / fig->samples : 0; break;
-	case 8: if (!fig->has_rtt) return; v = fig->p50_us / 1e6; break;
-	case 9: if (!fig->has_rtt) return; v = fig->p99_us / 1e6; break;
+	case 1: v = st->degraded; break;
+	case 2: v = (double)st->sent; break;
+	case 3: v = (double)st->received; break;
+	case 4: v = (double)st->lost; break;
+	case 5: v = (double)st->late; break;
+	case 6: v = (double)st->default_rule_downs; break;
+	case 7: v = (double)st->passive_saves; break;
+	case 8: v = fig->samples; break;
+	case 9: v = fig->samples ? (double)fig->lost / fig->samples : 0; break;
+	case 10: if (!fig->has_rtt) return; v = fig->p50_us / 1e6; break;
+	case 11: if (!fig->has_rtt) return; v = fig->p99_us / 1e6; break;
 	default: if (!fig->has_rtt) return; v = fig->jitter_us / 1e6; break;
 	}
 	fputs(vd_probe_metrics[w->metric].name, f);

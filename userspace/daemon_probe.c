@@ -83,6 +83,8 @@ struct probe_slot {
 	uint64_t due;		/* vd_now_ms(): answered by then, or lost */
 	uint64_t sent_ns;	/* CLOCK_REALTIME, as the kernel's receive stamps */
 	uint32_t rtt_us;
+	bool has_rx;
+	uint64_t rx;		/* passive: the device's rx_packets when it left */
 };
 
 struct probe {
@@ -100,6 +102,7 @@ struct probe {
 	struct vd_verdict shadow;
 	uint64_t shadow_downs;
 	uint64_t sla_met_since;	/* degraded, within the SLA since (ms), 0: not */
+	uint64_t passive_saves;
 	uint64_t next_send;
 	int send_err;		/* last local error of send(), for the log */
 	struct sockaddr_storage dst;
@@ -396,6 +399,19 @@ static void probe_send(struct probe *pr, uint64_t now)
 	s->due = vd_now_ms() + interval;
 	s->sent_ns = probe_realtime_ns();
 	s->rtt_us = 0;
+	s->has_rx = pr->path->passive && vd_link_rx_packets(pr->ifindex, &s->rx);
+}
+
+/*
+ * Passive liveness: a probe not answered in time, but the tunnel's device
+ * received packets while it was out (decrypted inbound ESP: the tunnel
+ * works; a late answer to a probe counts too).
+ */
+static bool probe_passive_alive(const struct probe *pr, const struct probe_slot *s)
+{
+	uint64_t rx;
+
+	return s->has_rx && pr->ifindex && vd_link_rx_packets(pr->ifindex, &rx) && rx > s->rx;
 }
 
 /* rx_ns: when the kernel received the answer (CLOCK_REALTIME), 0: now */
@@ -612,7 +628,7 @@ static void probe_sla(struct probe *pr, uint64_t now);
 static void probe_judge(struct probe *pr, uint64_t now)
 {
 	const struct vd_path *p = pr->path;
-	bool drained = false;
+	bool drained = false, alive;
 	char why[96];
 
 	while (pr->judged != pr->seq) {
@@ -629,11 +645,17 @@ static void probe_judge(struct probe *pr, uint64_t now)
 		}
 		pr->judged++;
 		pr->lost += !s->answered;
+		/* the figures say what the probes saw; the verdict takes the traffic */
 		vd_measure_add(&pr->m, s->answered, s->rtt_us);
 		pr->shadow_downs += vd_verdict_feed(&pr->shadow, &probe_default_rule,
 						    s->answered) < 0;
 		probe_sla(pr, now);
-		switch (vd_verdict_feed(&pr->v, &pr->vc, s->answered)) {
+		alive = s->answered;
+		if (!alive && probe_passive_alive(pr, s)) {
+			alive = true;
+			pr->passive_saves++;
+		}
+		switch (vd_verdict_feed(&pr->v, &pr->vc, alive)) {
 		case 1:
 			snprintf(why, sizeof(why), "%u answers in a row", pr->v.in_a_row);
 			break;
@@ -974,6 +996,7 @@ void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_pro
 			.lost = pr->lost,
 			.late = pr->late,
 			.default_rule_downs = pr->shadow_downs,
+			.passive_saves = pr->passive_saves,
 			.degraded = pr->path->degraded,
 			.up = pr->v.up,
 		};
