@@ -107,6 +107,8 @@ struct vd_path {
 	bool has_sla_loss;
 	uint32_t sla_loss_pct;		/* loss above: degraded */
 	uint32_t sla_recovery_ms;	/* within SLA that long to come back */
+	bool has_sla_tier;
+	uint32_t sla_tier;		/* tier while degraded, default tier + 1 */
 	bool passive;			/* traffic received through dev is life */
 
 	/* Run time: what each feeder says now (true: up). */
@@ -115,10 +117,14 @@ struct vd_path {
 	bool degraded;			/* worse than its SLA: tier + 1 */
 };
 
-/* The tier the module holds for path: one lower while degraded. */
+/* The tier the module holds for path: lower while degraded. */
 static inline uint32_t vd_path_tier(const struct vd_path *p)
 {
-	return p->degraded && p->tier < VPNECMP_TIER_MAX ? p->tier + 1 : p->tier;
+	if (!p->degraded)
+		return p->tier;
+	if (p->has_sla_tier)
+		return p->sla_tier;
+	return p->tier < VPNECMP_TIER_MAX ? p->tier + 1 : p->tier;
 }
 
 struct vd_conf {

@@ -14,7 +14,8 @@
  *   bgp PATH table TABLE [prefix PREFIX]...
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
  *         [multiplier K | lost K of N] [up M] [measure N]
- *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS] [passive on|off]
+ *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS] [sla-tier T]
+ *         [passive on|off]
  *   metrics FILE
  *   empty
  *
@@ -689,6 +690,15 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 			if (vd_u32(p, key, 0, 99, &path->sla_loss_pct))
 				return -1;
 			path->has_sla_loss = true;
+		} else if (!strcmp(key, "sla-tier")) {
+			if (vd_u32(p, key, 0, VPNECMP_TIER_MAX, &path->sla_tier))
+				return -1;
+			if (path->sla_tier <= path->tier) {
+				vd_perr(p, "\"%u\": sla-tier must be a lower tier (a higher number) than the path's tier %u",
+					path->sla_tier, path->tier);
+				return -1;
+			}
+			path->has_sla_tier = true;
 		} else if (!strcmp(key, "passive")) {
 			if (vd_onoff(p, key, &path->passive))
 				return -1;
@@ -703,9 +713,9 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 	}
 	if (!has_lost)
 		path->probe_window = path->probe_multiplier;	/* K in a row */
-	if (has_recovery && !path->sla_rtt_ms && !path->has_sla_loss) {
-		vd_perr(p, "probe \"%s\": \"sla-recovery\" without \"sla-rtt\" or \"sla-loss\"",
-			path->name);
+	if ((has_recovery || path->has_sla_tier) && !path->sla_rtt_ms && !path->has_sla_loss) {
+		vd_perr(p, "probe \"%s\": \"%s\" without \"sla-rtt\" or \"sla-loss\"",
+			path->name, has_recovery ? "sla-recovery" : "sla-tier");
 		return -1;
 	}
 	if (path->probe_src.family && path->probe_src.family != path->probe_dst.family) {

@@ -702,6 +702,16 @@ static void check_verdict(void)
 			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
 			"probe p icmp 192.0.2.2 sla-recovery 5000\n",
 			":3: probe \"p\": \"sla-recovery\" without \"sla-rtt\" or \"sla-loss\"", &c);
+	check_conf_case("sla-tier above the tier",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 " tier 2\n"
+			"probe p icmp 192.0.2.2 sla-rtt 100 sla-tier 1\n",
+			":3: \"1\": sla-tier must be a lower tier (a higher number) than the path's tier 2", &c);
+	check_conf_case("sla-tier",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 sla-loss 5 sla-tier 2\n", "", &c);
+	c.paths[0].degraded = true;
+	check_conf_value("sla-tier: degraded path in tier 2", vd_path_tier(&c.paths[0]) == 2);
+	vd_conf_free(&c);
 	check_conf_case("measure 5",
 			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
 			"probe p icmp 192.0.2.2 measure 5\n",
