@@ -83,8 +83,6 @@ struct probe_slot {
 	uint64_t due;		/* vd_now_ms(): answered by then, or lost */
 	uint64_t sent_ns;	/* CLOCK_REALTIME, as the kernel's receive stamps */
 	uint32_t rtt_us;
-	bool has_rx;
-	uint64_t rx;		/* passive: the device's rx_packets when it left */
 };
 
 struct probe {
@@ -103,6 +101,10 @@ struct probe {
 	uint64_t shadow_downs;
 	uint64_t sla_met_since;	/* degraded, within the SLA since (ms), 0: not */
 	uint64_t passive_saves;
+	/* passive: the device's rx_packets as last read, and when it last moved */
+	bool has_rx;
+	uint64_t rx;
+	uint64_t rx_moved;	/* vd_now_ms() */
 	uint64_t next_send;
 	int send_err;		/* last local error of send(), for the log */
 	struct sockaddr_storage dst;
@@ -262,6 +264,8 @@ static void probe_detach(struct probe *pr)
 	/* forget the probes in flight: they left through a device that is gone */
 	pr->judged = pr->seq;
 	vd_verdict_reset(&pr->v);
+	pr->has_rx = false;	/* another device, another counter */
+	pr->rx_moved = 0;
 }
 
 /*
@@ -399,19 +403,37 @@ static void probe_send(struct probe *pr, uint64_t now)
 	s->due = vd_now_ms() + interval;
 	s->sent_ns = probe_realtime_ns();
 	s->rtt_us = 0;
-	s->has_rx = pr->path->passive && vd_link_rx_packets(pr->ifindex, &s->rx);
+}
+
+/* Passive: read the device's rx_packets, note when it moved. */
+static void probe_rx_read(struct probe *pr, uint64_t now)
+{
+	uint64_t rx;
+
+	if (!pr->path->passive || !pr->ifindex || !vd_link_rx_packets(pr->ifindex, &rx))
+		return;
+	if (pr->has_rx && rx != pr->rx)
+		pr->rx_moved = now;
+	pr->rx = rx;
+	pr->has_rx = true;
 }
 
 /*
  * Passive liveness: a probe not answered in time, but the tunnel's device
- * received packets while it was out (decrypted inbound ESP: the tunnel
- * works; a late answer to a probe counts too).
+ * received packets within the last interval x K (decrypted inbound ESP: the
+ * tunnel works; a late answer to a probe counts too).  The counter is read
+ * at every send and every loss, so a gap in the traffic shorter than the
+ * time a blackhole takes to be seen never drops the signal, and a tunnel
+ * that stopped receiving is judged on its probes K intervals later.
  */
-static bool probe_passive_alive(const struct probe *pr, const struct probe_slot *s)
+static bool probe_passive_alive(struct probe *pr, uint64_t now)
 {
-	uint64_t rx;
+	const struct vd_path *p = pr->path;
 
-	return s->has_rx && pr->ifindex && vd_link_rx_packets(pr->ifindex, &rx) && rx > s->rx;
+	if (!p->passive)
+		return false;
+	probe_rx_read(pr, now);
+	return pr->rx_moved && now - pr->rx_moved <= (uint64_t)p->probe_interval * p->probe_multiplier;
 }
 
 /* rx_ns: when the kernel received the answer (CLOCK_REALTIME), 0: now */
@@ -651,7 +673,7 @@ static void probe_judge(struct probe *pr, uint64_t now)
 						    s->answered) < 0;
 		probe_sla(pr, now);
 		alive = s->answered;
-		if (!alive && probe_passive_alive(pr, s)) {
+		if (!alive && probe_passive_alive(pr, now)) {
 			alive = true;
 			pr->passive_saves++;
 		}
@@ -967,6 +989,7 @@ static void probe_timer(uint64_t now)
 			if (pr->seq - pr->judged >= PROBE_WINDOW - 1)
 				pr->judged++;
 			probe_send(pr, now);
+			probe_rx_read(pr, now);
 		}
 		d = probe_due(pr);
 		if (d && (!next || d < next))
