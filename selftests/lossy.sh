@@ -182,8 +182,11 @@ passive()
 	# The traffic stops: nothing comes in any more, t1 goes down like t2.
 	kill "$tpid" 2>/dev/null
 	wait "$tpid" 2>/dev/null
-	wait_state t1 down || fail "t1 held up by passive liveness without traffic"
-	grep -q "path t1: probe down" "$DAEMON_LOG" || fail "t1 down, but not by its probe"
+	# (On a loaded host the late answers of a probe judged late still count,
+	# as the stall-proof prober wants, so t1 may come back up at once: the
+	# log line is the proof, not the state.)
+	daemon_wait_log "path t1: probe down" 20000 ||
+		fail "t1's probe signal held up by passive liveness without traffic"
 }
 
 sla()
