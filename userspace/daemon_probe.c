@@ -357,6 +357,11 @@ static void probe_send(struct probe *pr, uint64_t now)
 		.sent_ms = now,
 	};
 	uint32_t interval = pr->path->probe_interval;
+	/*
+	 * Before the send: over veth the far side may answer (and netem start
+	 * delaying the answer) before sendmsg() returns.
+	 */
+	uint64_t sent_ns = probe_realtime_ns();
 	struct probe_slot *s;
 	unsigned char buf[64];
 	ssize_t n;
@@ -401,7 +406,7 @@ static void probe_send(struct probe *pr, uint64_t now)
 	s->answered = false;
 	/* from the moment it left, even if the daemon stopped since "now" */
 	s->due = vd_now_ms() + interval;
-	s->sent_ns = probe_realtime_ns();
+	s->sent_ns = sent_ns;
 	s->rtt_us = 0;
 }
 
