@@ -160,9 +160,14 @@ passive()
 		(while :; do :; done) &
 		burners+=($!)
 	done
-	# every answer 300 ms late: past the 100 ms deadline, on both tunnels
-	netem 1 delay 300ms && netem 2 delay 300ms || { fail "netem (sch_netem)"; return; }
-	wait_state t2 down || fail "t2 (the control, no passive) not pulled by late answers"
+	# Every answer late: past the 100 ms deadline.  t1's by 150 ms (its
+	# traffic pauses that long when the delay starts, within the 300 ms
+	# that passive liveness bridges); the control t2's by 1 s, since a
+	# prober that runs late (a loaded host) still counts an answer that
+	# came before it judged the probe.
+	netem 1 delay 150ms && netem 2 delay 1000ms || { fail "netem (sch_netem)"; return; }
+	daemon_wait_log "path t2: probe down" 20000 ||
+		fail "t2 (the control, no passive) not pulled by late answers"
 	sleep 5
 	kill "${burners[@]}" 2>/dev/null
 	wait "${burners[@]}" 2>/dev/null
