@@ -39,7 +39,7 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
-.PHONY: all module userspace modules-all built check ynl lint deps clean install \
+.PHONY: all probe-sim module userspace modules-all built check ynl lint deps clean install \
 	install-module install-files dkms-install uninstall demo bench bench-bin check-debug FORCE
 
 all: module userspace
@@ -125,7 +125,17 @@ $(BUILD)/bench/bin/%: selftests/bench/%.c selftests/bench/nlnl.h
 
 bench-bin: $(addprefix $(BUILD)/bench/bin/,$(BENCH_PROGS))
 
-bench: built bench-bin
+# The prober's verdict (userspace/daemon_verdict.c) on simulated probe
+# streams: runs on the host, seeded, in seconds (Documentation/benchmarks.rst).
+$(BUILD)/bench/bin/probe_sim: selftests/bench/probe_sim.c userspace/daemon_verdict.c userspace/daemon.h
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -isystem uapi -Iuserspace -o $@ \
+		selftests/bench/probe_sim.c userspace/daemon_verdict.c -lm
+
+probe-sim: $(BUILD)/bench/bin/probe_sim
+	@$(BUILD)/bench/bin/probe_sim
+
+bench: built bench-bin probe-sim
 	@selftests/bench/run.sh $(BENCH_KVERS)
 
 # Installation.  The module is built in build/KVER/src for one kernel

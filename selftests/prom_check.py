@@ -11,8 +11,9 @@ Validates FILE and exits 1 with one message per problem:
     only the escapes \\\\, \\" and \\n; no label name twice in a sample;
   - every family has exactly one HELP and one TYPE, both before its first
     sample, and its samples are contiguous (a family never reappears);
-  - TYPE is counter or gauge (vpnecmp exports no others); counter names end
-    in _total; sample names equal their family's name;
+  - TYPE is counter, gauge or histogram; counter names end in _total;
+    sample names equal their family's name, or for a histogram are its
+    name with _bucket (with an "le" label), _sum or _count;
   - values are numbers; counters are not negative; no series (name and
     label set) appears twice; the file ends with a newline.
 
@@ -66,7 +67,7 @@ def check(text):
             if fam in done or (current == fam and fam in series_families):
                 errors.append(where + '%s for %s after its samples' % (kind, fam))
             if kind == 'TYPE':
-                if arg not in ('counter', 'gauge'):
+                if arg not in ('counter', 'gauge', 'histogram'):
                     errors.append(where + 'type %r of %s' % (arg, fam))
                 elif arg == 'counter' and not fam.endswith('_total'):
                     errors.append(where + 'counter %s does not end in _total' % fam)
@@ -80,12 +81,19 @@ def check(text):
             errors.append(where + 'not a sample: %r' % line)
             continue
         name, labels, value = m.groups()
+        pairs = PAIR.findall(labels or '')
+        for suffix in ('_bucket', '_sum', '_count'):
+            base = name[:-len(suffix)]
+            if name.endswith(suffix) and type_.get(base) == 'histogram':
+                if suffix == '_bucket' and 'le' not in [k for k, _ in pairs]:
+                    errors.append(where + 'bucket without "le"')
+                name = base
+                break
         if name != current or name in done:
             errors.append(where + 'sample of %s outside its family' % name)
         if name not in help_ or name not in type_:
             errors.append(where + '%s has no HELP or TYPE before it' % name)
         series_families.add(name)
-        pairs = PAIR.findall(labels or '')
         keys = [k for k, _ in pairs]
         if len(set(keys)) != len(keys):
             errors.append(where + 'a label twice')
@@ -96,7 +104,7 @@ def check(text):
             continue
         if type_.get(name) == 'counter' and v < 0:
             errors.append(where + 'negative counter')
-        key = (name, frozenset((k, unescape(x)) for k, x in pairs))
+        key = (m.group(1), frozenset((k, unescape(x)) for k, x in pairs))
         if key in series:
             errors.append(where + 'series twice: %s' % line)
         series[key] = v

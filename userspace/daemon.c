@@ -43,6 +43,7 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_bgp,
 	&vd_feeder_probe,
 	&vd_feeder_link,
+	&vd_feeder_metrics,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
@@ -98,6 +99,36 @@ void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const 
 	if (vd_send_signal(path, signal, up))
 		vd_log(3, "path %s: could not send the %s signal to the module", path->name,
 		       vpnecmp_signal_name(signal));
+}
+
+static int vd_send_tier(const struct vd_path *path)
+{
+	struct vpnecmp_req *req;
+
+	if (!vd_cmd)
+		return -ENOENT;
+	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_PATH_SET, false);
+	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
+	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path->name);
+	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, vd_path_tier(path));
+	vpnecmp_req_nest_end(req);
+	return vpnecmp_req_run(req, NULL, NULL);
+}
+
+void vd_degrade(struct vd_path *path, bool degraded, const char *why)
+{
+	uint32_t from = vd_path_tier(path);
+
+	if (path->degraded == degraded)
+		return;
+	path->degraded = degraded;
+	vd_log(degraded ? 4 : 6, "path %s: %s (%s): tier %u -> %u", path->name,
+	       degraded ? "degraded" : "within its SLA", why, from, vd_path_tier(path));
+	/* Without the module, vd_apply() uses vd_path_tier() when it comes. */
+	if (!vd_cmd || vd_quiet)
+		return;
+	if (vd_send_tier(path))
+		vd_log(3, "path %s: could not change its tier in the module", path->name);
 }
 
 /* Our view of one path, whole. */
@@ -161,6 +192,11 @@ static void vd_release_signals(void)
 			       vpnecmp_signal_name(s));
 			vd_send_signal(p, s, true);
 		}
+		if (p->degraded) {
+			p->degraded = false;
+			vd_log(6, "path %s: releasing its SLA demotion: tier %u", p->name, p->tier);
+			vd_send_tier(p);
+		}
 	}
 }
 
@@ -181,6 +217,12 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		struct vd_path *p;
 
 		name = vpnecmp_attr_str(n[VPNECMP_NTF_A_PATH]);
+		if (n[VPNECMP_NTF_A_TIMESTAMP_NS] && n[VPNECMP_NTF_A_CAUSE_NS])
+			vd_metrics_path_ntf(name, n[VPNECMP_NTF_A_GROUP] ?
+					    vpnecmp_attr_str(n[VPNECMP_NTF_A_GROUP]) : NULL,
+					    old, state,
+					    vpnecmp_attr_u64(n[VPNECMP_NTF_A_TIMESTAMP_NS]),
+					    vpnecmp_attr_u64(n[VPNECMP_NTF_A_CAUSE_NS]));
 		vd_log(state == VPNECMP_PATH_UP ? 6 : 4, "path %s: %s -> %s (%s)", name,
 		       old < 0 ? "-" : vpnecmp_path_state_name(old),
 		       vpnecmp_path_state_name(state),

@@ -25,6 +25,7 @@
 #define VD_PROBE_INTERVAL_MS	100
 #define VD_PROBE_MULTIPLIER	3
 #define VD_PROBE_UP		3
+#define VD_SLA_RECOVERY_MS	10000
 /* The module's default hold-up of a new group (module/netlink.c). */
 #define VD_HOLD_UP_MS		1000
 
@@ -91,13 +92,34 @@ struct vd_path {
 	struct vpnecmp_addr probe_src;
 	uint16_t probe_port;
 	uint32_t probe_interval;	/* ms */
-	uint32_t probe_multiplier;
+	uint32_t probe_multiplier;	/* K: down after K lost... */
+	uint32_t probe_window;		/* ...of the last N (N = K: in a row) */
 	uint32_t probe_up;		/* replies in a row to come back */
+	uint32_t probe_measure;		/* figures over the last N probes */
+	/* SLA: 0 = none; a path worse than it drops one tier */
+	uint32_t sla_rtt_ms;		/* p50 RTT above: degraded */
+	bool has_sla_loss;
+	uint32_t sla_loss_pct;		/* loss above: degraded */
+	uint32_t sla_recovery_ms;	/* within SLA that long to come back */
+	bool has_sla_tier;
+	uint32_t sla_tier;		/* tier while degraded, default tier + 1 */
+	bool passive;			/* traffic received through dev is life */
 
 	/* Run time: what each feeder says now (true: up). */
 	bool sig[VPNECMP_SIGNAL_MAX + 1];
 	int state;			/* enum vpnecmp_path_state, -1 unknown */
+	bool degraded;			/* worse than its SLA: tier + 1 */
 };
+
+/* The tier the module holds for path: lower while degraded. */
+static inline uint32_t vd_path_tier(const struct vd_path *p)
+{
+	if (!p->degraded)
+		return p->tier;
+	if (p->has_sla_tier)
+		return p->sla_tier;
+	return p->tier < VPNECMP_TIER_MAX ? p->tier + 1 : p->tier;
+}
 
 struct vd_conf {
 	struct vd_group *groups;
@@ -107,6 +129,7 @@ struct vd_conf {
 	bool strongswan;
 	char vici[108];
 	enum vd_on_pull on_pull;
+	char metrics[256];	/* Prometheus text file the daemon writes, "" none */
 };
 
 /* daemon_conf.c */
@@ -115,6 +138,53 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 void vd_conf_free(struct vd_conf *conf);
 struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name);
 const char *vd_addr_str(const struct vpnecmp_addr *a, char *buf, size_t len);
+
+/* daemon_verdict.c: the prober's decision and figures (no I/O) */
+#define VD_WINDOW_MAX		64	/* N of "lost K of N" */
+#define VD_MEASURE_WINDOW	100	/* probes the figures are taken over */
+#define VD_RTT_LOST		UINT32_MAX
+
+struct vd_verdict_conf {
+	uint32_t lost;		/* K */
+	uint32_t window;	/* N, K..VD_WINDOW_MAX */
+	uint32_t up;		/* M answers in a row to come back */
+};
+
+struct vd_verdict {
+	uint64_t hist;		/* bit 0: the last probe judged; 1: lost */
+	uint32_t lost_in_a_row;
+	uint32_t in_a_row;	/* answers in a row */
+	bool up;
+};
+
+/* One probe judged: 1 the signal goes up, -1 it goes down, 0 unchanged. */
+int vd_verdict_feed(struct vd_verdict *v, const struct vd_verdict_conf *c, bool answered);
+/* Lost among the last window probes judged. */
+unsigned int vd_verdict_lost(const struct vd_verdict *v, uint32_t window);
+/* Forget the history (the device changed), keep the signal. */
+void vd_verdict_reset(struct vd_verdict *v);
+
+struct vd_measure {
+	uint32_t size;				/* window, 0: VD_MEASURE_WINDOW */
+	uint32_t rtt_us[VD_MEASURE_WINDOW];	/* VD_RTT_LOST: lost */
+	uint32_t next;
+	uint32_t count;
+	uint32_t last_rtt_us;
+	bool has_last;
+	int64_t jitter_x16;	/* smoothed |RTT difference|, 1/16 us */
+};
+
+struct vd_figures {
+	uint32_t samples;	/* probes judged in the window */
+	uint32_t lost;
+	bool has_rtt;		/* some probe of the window was answered */
+	uint32_t p50_us;
+	uint32_t p99_us;
+	uint32_t jitter_us;
+};
+
+void vd_measure_add(struct vd_measure *m, bool answered, uint32_t rtt_us);
+void vd_measure_figures(const struct vd_measure *m, struct vd_figures *f);
 
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);
@@ -135,14 +205,34 @@ void vd_wait_free(struct vd_wait *wait);
 void vd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up,
 	       const char *why);
+/* path worse than its SLA (one tier lower in the module), or back */
+void vd_degrade(struct vd_path *path, bool degraded, const char *why);
 uint64_t vd_now_ms(void);
 /* path's device re-created: vd_apply_path(), then our signals re-sent */
 int vd_reapply_path(struct vd_path *path);
 
 /* daemon_probe.c: the device named dev is now ifindex (0: gone) */
 void vd_probe_link(const char *dev, unsigned int ifindex);
+
+struct vd_probe_stats {
+	uint64_t sent;
+	uint64_t received;
+	uint64_t lost;		/* judged lost (late answers included) */
+	uint64_t late;		/* answers that came after their probe was judged */
+	uint64_t default_rule_downs; /* drops "3 in a row" would have made */
+	uint64_t passive_saves;	/* lost probes forgiven: the tunnel received */
+	bool up;		/* the probe signal */
+	bool degraded;
+	struct vd_figures fig;
+};
+
+/* fn for every probed path of the running configuration */
+void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_probe_stats *st,
+				 void *arg), void *arg);
 /* daemon_link.c: the device nexthop nhid forwards over, 0 if none */
 unsigned int vd_nh_oif(uint32_t nhid);
+/* packets device ifindex received so far; false if it cannot tell */
+bool vd_link_rx_packets(unsigned int ifindex, uint64_t *rx);
 /* A device that a path waits for appeared: apply the file again. */
 void vd_reapply(void);
 
@@ -165,5 +255,10 @@ extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
 extern const struct vd_feeder vd_feeder_probe;
 extern const struct vd_feeder vd_feeder_link;
+extern const struct vd_feeder vd_feeder_metrics;
+
+/* daemon_metrics.c: a path event from the module, for the pull histogram */
+void vd_metrics_path_ntf(const char *path, const char *group, int old, int state,
+			 uint64_t ts_ns, uint64_t cause_ns);
 
 #endif /* _VPNECMP_DAEMON_H */

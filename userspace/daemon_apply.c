@@ -226,7 +226,7 @@ static int vd_path_put(struct vpnecmp_nl *nl, const struct vd_path *p, uint32_t 
 		.mark = p->mark,
 		.if_id = p->if_id,
 		.weight = p->weight,
-		.tier = p->tier,
+		.tier = vd_path_tier(p),
 		.signals = p->signals,
 		.hold_up = hold_up,
 	};
@@ -404,7 +404,7 @@ static int vd_reconcile(const struct vd_conf *cur, const struct vd_conf *want,
 		uint32_t hold_up = vd_path_hold_up(p, want);
 		bool add = !c || vd_path_replaced(c, p, cur, want);
 
-		if (!add && c->weight == p->weight && c->tier == p->tier &&
+		if (!add && c->weight == p->weight && c->tier == vd_path_tier(p) &&
 		    c->signals == p->signals && c->hold_up == hold_up)
 			continue;
 		if (wait->paths[i])

@@ -13,7 +13,10 @@
  *   ike PATH conn IKE_SA [child CHILD_SA]
  *   bgp PATH table TABLE [prefix PREFIX]...
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
- *         [multiplier N] [up N]
+ *         [multiplier K | lost K of N] [up M] [measure N]
+ *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS] [sla-tier T]
+ *         [passive on|off]
+ *   metrics FILE
  *   empty
  *
  * Words follow the command line's rules (util.c): numbers are decimal ("010"
@@ -597,6 +600,7 @@ static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
 static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 {
 	struct vd_path *path = vd_feeder_path(p, conf, "probe");
+	bool has_mult = false, has_lost, has_recovery = false;
 	const char *s;
 	uint32_t v;
 
@@ -623,6 +627,9 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 	path->probe_interval = VD_PROBE_INTERVAL_MS;
 	path->probe_multiplier = VD_PROBE_MULTIPLIER;
 	path->probe_up = VD_PROBE_UP;
+	path->probe_measure = VD_MEASURE_WINDOW;
+	path->sla_recovery_ms = VD_SLA_RECOVERY_MS;
+	has_lost = false;
 	while (p->i < p->argc) {
 		const char *key = vd_key(p);
 
@@ -640,21 +647,106 @@ static int vd_parse_probe(struct vd_parser *p, struct vd_conf *conf)
 			if (vd_u32(p, key, 10, 60000, &path->probe_interval))
 				return -1;
 		} else if (!strcmp(key, "multiplier")) {
+			if (has_lost) {
+				vd_perr(p, "\"multiplier\": \"lost K of N\" is given already (multiplier K is lost K of K)");
+				return -1;
+			}
 			if (vd_u32(p, key, 1, 255, &path->probe_multiplier))
 				return -1;
+			has_mult = true;
+		} else if (!strcmp(key, "lost")) {
+			if (has_mult) {
+				vd_perr(p, "\"lost\": \"multiplier\" is given already (multiplier K is lost K of K)");
+				return -1;
+			}
+			if (vd_u32(p, key, 1, VD_WINDOW_MAX, &path->probe_multiplier))
+				return -1;
+			s = vd_value(p, "lost K");
+			if (!s)
+				return -1;
+			if (strcmp(s, "of")) {
+				vd_perr(p, "\"%s\": expected \"of\" (lost K of N)", s);
+				return -1;
+			}
+			if (vd_u32(p, "N (lost K of N)", 1, VD_WINDOW_MAX, &path->probe_window))
+				return -1;
+			if (path->probe_window < path->probe_multiplier) {
+				vd_perr(p, "\"%u\": lost %u of %u: N must be at least K",
+					path->probe_window, path->probe_multiplier,
+					path->probe_window);
+				return -1;
+			}
+			has_lost = true;
 		} else if (!strcmp(key, "up")) {
 			if (vd_u32(p, key, 1, 255, &path->probe_up))
 				return -1;
+		} else if (!strcmp(key, "measure")) {
+			if (vd_u32(p, key, 10, VD_MEASURE_WINDOW, &path->probe_measure))
+				return -1;
+		} else if (!strcmp(key, "sla-rtt")) {
+			if (vd_u32(p, key, 1, 60000, &path->sla_rtt_ms))
+				return -1;
+		} else if (!strcmp(key, "sla-loss")) {
+			if (vd_u32(p, key, 0, 99, &path->sla_loss_pct))
+				return -1;
+			path->has_sla_loss = true;
+		} else if (!strcmp(key, "sla-tier")) {
+			if (vd_u32(p, key, 0, VPNECMP_TIER_MAX, &path->sla_tier))
+				return -1;
+			if (path->sla_tier <= path->tier) {
+				vd_perr(p, "\"%u\": sla-tier must be a lower tier (a higher number) than the path's tier %u",
+					path->sla_tier, path->tier);
+				return -1;
+			}
+			path->has_sla_tier = true;
+		} else if (!strcmp(key, "passive")) {
+			if (vd_onoff(p, key, &path->passive))
+				return -1;
+		} else if (!strcmp(key, "sla-recovery")) {
+			if (vd_u32(p, key, 0, VPNECMP_HOLD_UP_MAX_MS, &path->sla_recovery_ms))
+				return -1;
+			has_recovery = true;
 		} else {
 			vd_perr(p, "\"%s\": unknown keyword for probe", key);
 			return -1;
 		}
+	}
+	if (!has_lost)
+		path->probe_window = path->probe_multiplier;	/* K in a row */
+	if ((has_recovery || path->has_sla_tier) && !path->sla_rtt_ms && !path->has_sla_loss) {
+		vd_perr(p, "probe \"%s\": \"%s\" without \"sla-rtt\" or \"sla-loss\"",
+			path->name, has_recovery ? "sla-recovery" : "sla-tier");
+		return -1;
 	}
 	if (path->probe_src.family && path->probe_src.family != path->probe_dst.family) {
 		vd_perr(p, "probe \"%s\": source and address are not of the same family",
 			path->name);
 		return -1;
 	}
+	return 0;
+}
+
+static int vd_parse_metrics(struct vd_parser *p, struct vd_conf *conf)
+{
+	const char *s;
+
+	if (conf->metrics[0]) {
+		vd_perr(p, "\"metrics\" given twice");
+		return -1;
+	}
+	s = vd_value(p, "metrics");
+	if (!s)
+		return -1;
+	if (s[0] != '/' || strlen(s) + sizeof(".tmp") > sizeof(conf->metrics)) {
+		vd_perr(p, "\"%s\": metrics needs an absolute file name of at most %zu characters",
+			s, sizeof(conf->metrics) - sizeof(".tmp"));
+		return -1;
+	}
+	if (p->i < p->argc) {
+		vd_perr(p, "\"%s\": \"metrics\" takes one FILE", p->argv[p->i]);
+		return -1;
+	}
+	strcpy(conf->metrics, s);
 	return 0;
 }
 
@@ -792,6 +884,8 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			ret = vd_parse_bgp(&p, conf);
 		} else if (!strcmp(kw, "probe")) {
 			ret = vd_parse_probe(&p, conf);
+		} else if (!strcmp(kw, "metrics")) {
+			ret = vd_parse_metrics(&p, conf);
 		} else if (!strcmp(kw, "empty")) {
 			if (p.argc > 1) {
 				vd_perr(&p, "\"%s\": \"empty\" takes no argument", p.argv[1]);
@@ -799,7 +893,7 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			}
 			empty_line = p.line;
 		} else {
-			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, ike, bgp, probe, empty)",
+			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, ike, bgp, probe, metrics, empty)",
 				kw);
 			ret = -1;
 		}

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
@@ -443,3 +444,71 @@ const struct vd_feeder vd_feeder_link = {
 	.deadline = link_deadline,
 	.timer = link_timer,
 };
+
+/*
+ * Packets received by device ifindex so far (IFLA_STATS64 rx_packets): for
+ * a VTI or XFRM interface, the inbound ESP packets that were decrypted and
+ * came out of the tunnel.  One RTM_GETLINK on a socket kept open; the kernel
+ * answers within the send.  Returns false if the device does not answer.
+ */
+bool vd_link_rx_packets(unsigned int ifindex, uint64_t *rx)
+{
+	static int fd = -1;
+	static uint32_t seq;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETLINK,
+			.nlmsg_flags = NLM_F_REQUEST,
+		},
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = (int)ifindex },
+	};
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct timeval tv = { .tv_sec = 1 };
+	bool found = false;
+	int n;
+
+	if (fd < 0) {
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fd < 0)
+			return false;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	req.nh.nlmsg_seq = ++seq;
+	if (send(fd, &req, sizeof(req), 0) != sizeof(req))
+		return false;
+	/* answers to earlier requests that timed out are skipped by seq */
+	for (;;) {
+		n = (int)recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			return false;
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			struct rtattr *rta;
+			int len;
+
+			if (nh->nlmsg_seq != seq)
+				continue;
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return false;
+			if (nh->nlmsg_type != RTM_NEWLINK ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+				continue;
+			len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
+			for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+				struct rtnl_link_stats64 st;
+
+				if (rta->rta_type != IFLA_STATS64 || RTA_PAYLOAD(rta) < sizeof(st))
+					continue;
+				memcpy(&st, RTA_DATA(rta), sizeof(st));
+				*rx = st.rx_packets;
+				found = true;
+			}
+			return found;
+		}
+	}
+}

@@ -81,6 +81,8 @@ struct probe_slot {
 	uint32_t seq;
 	bool answered;
 	uint64_t due;		/* vd_now_ms(): answered by then, or lost */
+	uint64_t sent_ns;	/* CLOCK_REALTIME, as the kernel's receive stamps */
+	uint32_t rtt_us;
 };
 
 struct probe {
@@ -91,14 +93,29 @@ struct probe {
 	uint32_t seq;		/* last sent */
 	uint32_t judged;	/* every probe up to this one is judged */
 	struct probe_slot win[PROBE_WINDOW];
-	uint32_t lost_in_a_row;
-	uint32_t in_a_row;	/* answers in a row */
+	struct vd_verdict v;	/* the signal as the prober decided it */
+	struct vd_verdict_conf vc;
+	struct vd_measure m;
+	/* the default rule (3 in a row, up after 3) on the same probes */
+	struct vd_verdict shadow;
+	uint64_t shadow_downs;
+	uint64_t sla_met_since;	/* degraded, within the SLA since (ms), 0: not */
+	uint64_t passive_saves;
+	/* passive: the device's rx_packets as last read, and when it last moved */
+	bool has_rx;
+	uint64_t rx;
+	uint64_t rx_moved;	/* vd_now_ms() */
 	uint64_t next_send;
 	int send_err;		/* last local error of send(), for the log */
-	bool up;
 	struct sockaddr_storage dst;
 	socklen_t dstlen;
 	uint64_t sent, received, lost, late;
+};
+
+static const struct vd_verdict_conf probe_default_rule = {
+	.lost = VD_PROBE_MULTIPLIER,
+	.window = VD_PROBE_MULTIPLIER,
+	.up = VD_PROBE_UP,
 };
 
 static struct probe *probes;
@@ -181,6 +198,8 @@ static int probe_icmp_socket(int family, unsigned int users)
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)))
 			return probe_fail(fd);
 	}
+	/* the round trip ends when the kernel got the answer, not when we read it */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	/* FORCE needs CAP_NET_ADMIN, which the daemon has */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -204,6 +223,7 @@ static int probe_udp_socket(const struct vd_path *p, unsigned int ifindex)
 	/* by index: a device re-created under the same name is another one */
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &idx, sizeof(idx)))
 		return probe_fail(fd);
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (p->probe_src.family) {
 		/* the address may come with the device, later */
 		if (family == AF_INET)
@@ -217,11 +237,19 @@ static int probe_udp_socket(const struct vd_path *p, unsigned int ifindex)
 	return fd;
 }
 
+static uint64_t probe_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void probe_set(struct probe *pr, bool up, const char *why)
 {
-	if (pr->up == up && pr->path->sig[VPNECMP_SIGNAL_PROBE] == up)
+	if (pr->v.up == up && pr->path->sig[VPNECMP_SIGNAL_PROBE] == up)
 		return;
-	pr->up = up;
+	pr->v.up = up;
 	vd_signal(pr->path, VPNECMP_SIGNAL_PROBE, up, why);
 }
 
@@ -235,8 +263,9 @@ static void probe_detach(struct probe *pr)
 	pr->ifindex = 0;
 	/* forget the probes in flight: they left through a device that is gone */
 	pr->judged = pr->seq;
-	pr->lost_in_a_row = 0;
-	pr->in_a_row = 0;
+	vd_verdict_reset(&pr->v);
+	pr->has_rx = false;	/* another device, another counter */
+	pr->rx_moved = 0;
 }
 
 /*
@@ -328,6 +357,11 @@ static void probe_send(struct probe *pr, uint64_t now)
 		.sent_ms = now,
 	};
 	uint32_t interval = pr->path->probe_interval;
+	/*
+	 * Before the send: over veth the far side may answer (and netem start
+	 * delaying the answer) before sendmsg() returns.
+	 */
+	uint64_t sent_ns = probe_realtime_ns();
 	struct probe_slot *s;
 	unsigned char buf[64];
 	ssize_t n;
@@ -372,9 +406,43 @@ static void probe_send(struct probe *pr, uint64_t now)
 	s->answered = false;
 	/* from the moment it left, even if the daemon stopped since "now" */
 	s->due = vd_now_ms() + interval;
+	s->sent_ns = sent_ns;
+	s->rtt_us = 0;
 }
 
-static void probe_answer(struct probe *pr, uint32_t seq)
+/* Passive: read the device's rx_packets, note when it moved. */
+static void probe_rx_read(struct probe *pr, uint64_t now)
+{
+	uint64_t rx;
+
+	if (!pr->path->passive || !pr->ifindex || !vd_link_rx_packets(pr->ifindex, &rx))
+		return;
+	if (pr->has_rx && rx != pr->rx)
+		pr->rx_moved = now;
+	pr->rx = rx;
+	pr->has_rx = true;
+}
+
+/*
+ * Passive liveness: a probe not answered in time, but the tunnel's device
+ * received packets within the last interval x K (decrypted inbound ESP: the
+ * tunnel works; a late answer to a probe counts too).  The counter is read
+ * at every send and every loss, so a gap in the traffic shorter than the
+ * time a blackhole takes to be seen never drops the signal, and a tunnel
+ * that stopped receiving is judged on its probes K intervals later.
+ */
+static bool probe_passive_alive(struct probe *pr, uint64_t now)
+{
+	const struct vd_path *p = pr->path;
+
+	if (!p->passive)
+		return false;
+	probe_rx_read(pr, now);
+	return pr->rx_moved && now - pr->rx_moved <= (uint64_t)p->probe_interval * p->probe_multiplier;
+}
+
+/* rx_ns: when the kernel received the answer (CLOCK_REALTIME), 0: now */
+static void probe_answer(struct probe *pr, uint32_t seq, uint64_t rx_ns)
 {
 	struct probe_slot *s = &pr->win[seq % PROBE_WINDOW];
 
@@ -385,9 +453,31 @@ static void probe_answer(struct probe *pr, uint32_t seq)
 		pr->late++;	/* already counted lost (or a duplicate) */
 		return;
 	}
-	if (!s->answered)
+	if (!s->answered) {
+		uint64_t rtt;
+
 		pr->received++;
+		if (!rx_ns)
+			rx_ns = probe_realtime_ns();
+		/* a wall-clock step between the two stamps: a bogus sample, clamped */
+		rtt = rx_ns > s->sent_ns ? (rx_ns - s->sent_ns) / 1000 : 0;
+		s->rtt_us = rtt >= VD_RTT_LOST ? VD_RTT_LOST - 1 : (uint32_t)rtt;
+	}
 	s->answered = true;
+}
+
+/* The kernel's receive time of a message (SO_TIMESTAMPNS), 0 if absent. */
+static uint64_t probe_rx_stamp(struct msghdr *mh)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		}
+	}
+	return 0;
 }
 
 /* An answer from the probed address (and port, for UDP)? */
@@ -427,12 +517,24 @@ static void probe_read_udp(struct probe *pr)
 	unsigned char buf[1500];
 
 	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(struct timespec))];
+			struct cmsghdr align;
+		} c;
 		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = c.buf,
+			.msg_controllen = sizeof(c.buf),
+		};
 		uint32_t seq;
 		ssize_t n;
 
-		n = recvfrom(pr->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		n = recvmsg(pr->fd, &mh, 0);
 		if (n < 0) {
 			if (errno == EINTR || errno == ECONNREFUSED)
 				continue;
@@ -440,7 +542,7 @@ static void probe_read_udp(struct probe *pr)
 		}
 		/* only the far side's answers: the socket is not connected */
 		if (probe_from(pr, &from) && probe_payload(buf, (size_t)n, &seq))
-			probe_answer(pr, seq);
+			probe_answer(pr, seq, probe_rx_stamp(&mh));
 	}
 }
 
@@ -455,7 +557,8 @@ static void probe_read_icmp(int fd, int family)
 
 	for (;;) {
 		union {
-			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			char buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				 CMSG_SPACE(sizeof(struct timespec))];
 			struct cmsghdr align;
 		} c;
 		struct sockaddr_storage from;
@@ -528,7 +631,7 @@ static void probe_read_icmp(int fd, int family)
 		if (pr->path->probe != VD_PROBE_ICMP || !pr->ifindex || pr->ifindex != ifindex ||
 		    !probe_from(pr, &from) || !probe_payload(pl, len, &seq))
 			continue;
-		probe_answer(pr, seq);
+		probe_answer(pr, seq, probe_rx_stamp(&mh));
 	}
 }
 
@@ -543,6 +646,8 @@ static void probe_read(struct probe *pr)
 		probe_read_icmp(probe_icmp6, AF_INET6);
 }
 
+static void probe_sla(struct probe *pr, uint64_t now);
+
 /*
  * Judge the probes whose answer is due by now, in order.  The socket is read
  * first: what arrived while the daemon was not running counts.
@@ -550,7 +655,7 @@ static void probe_read(struct probe *pr)
 static void probe_judge(struct probe *pr, uint64_t now)
 {
 	const struct vd_path *p = pr->path;
-	bool drained = false;
+	bool drained = false, alive;
 	char why[96];
 
 	while (pr->judged != pr->seq) {
@@ -566,24 +671,104 @@ static void probe_judge(struct probe *pr, uint64_t now)
 			}
 		}
 		pr->judged++;
-		if (s->answered) {
-			pr->lost_in_a_row = 0;
-			pr->in_a_row++;
-			if (!pr->up && pr->in_a_row >= p->probe_up) {
-				snprintf(why, sizeof(why), "%u answers in a row", pr->in_a_row);
-				probe_set(pr, true, why);
-			}
+		pr->lost += !s->answered;
+		/* the figures say what the probes saw; the verdict takes the traffic */
+		vd_measure_add(&pr->m, s->answered, s->rtt_us);
+		pr->shadow_downs += vd_verdict_feed(&pr->shadow, &probe_default_rule,
+						    s->answered) < 0;
+		probe_sla(pr, now);
+		alive = s->answered;
+		if (!alive && probe_passive_alive(pr, now)) {
+			alive = true;
+			pr->passive_saves++;
+		}
+		switch (vd_verdict_feed(&pr->v, &pr->vc, alive)) {
+		case 1:
+			snprintf(why, sizeof(why), "%u answers in a row", pr->v.in_a_row);
+			break;
+		case -1:
+			if (pr->v.lost_in_a_row >= p->probe_multiplier)
+				snprintf(why, sizeof(why), "no answer to %u probes in a row%s%s",
+					 pr->v.lost_in_a_row, pr->send_err ? ": " : "",
+					 pr->send_err ? strerror(pr->send_err) : "");
+			else
+				snprintf(why, sizeof(why), "no answer to %u of the last %u probes",
+					 vd_verdict_lost(&pr->v, p->probe_window),
+					 p->probe_window);
+			break;
+		default:
 			continue;
 		}
-		pr->lost++;
-		pr->in_a_row = 0;
-		pr->lost_in_a_row++;
-		if (pr->up && pr->lost_in_a_row >= p->probe_multiplier) {
-			snprintf(why, sizeof(why), "no answer to %u probes in a row%s%s",
-				 pr->lost_in_a_row, pr->send_err ? ": " : "",
-				 pr->send_err ? strerror(pr->send_err) : "");
-			probe_set(pr, false, why);
-		}
+		/* the verdict moved pr->v.up: tell the module if it differs */
+		probe_set(pr, pr->v.up, why);
+	}
+}
+
+/*
+ * Is the path worse than its SLA?  Judged on a full window: the p50 round
+ * trip above sla-rtt, or the loss above sla-loss.  why says which figure.
+ */
+static bool probe_sla_violated(const struct probe *pr, const struct vd_figures *f,
+			       char *why, size_t len)
+{
+	const struct vd_path *p = pr->path;
+
+	if (p->sla_rtt_ms && f->has_rtt && f->p50_us > p->sla_rtt_ms * 1000) {
+		snprintf(why, len, "rtt p50 %u ms over sla-rtt %u ms, last %u probes",
+			 f->p50_us / 1000, p->sla_rtt_ms, f->samples);
+		return true;
+	}
+	if (p->has_sla_loss && f->lost * 100 > p->sla_loss_pct * f->samples) {
+		snprintf(why, len, "loss %u %% over sla-loss %u %%, last %u probes",
+			 f->lost * 100 / f->samples, p->sla_loss_pct, f->samples);
+		return true;
+	}
+	snprintf(why, len, "rtt p50 %u ms, loss %u %%, last %u probes", f->p50_us / 1000,
+		 f->samples ? f->lost * 100 / f->samples : 0, f->samples);
+	return false;
+}
+
+/* After each judged probe: demote the path, or bring it back. */
+static void probe_sla(struct probe *pr, uint64_t now)
+{
+	struct vd_path *p = pr->path;
+	struct vd_figures f;
+	char why[128];
+	bool bad;
+
+	if (!p->sla_rtt_ms && !p->has_sla_loss)
+		return;
+	vd_measure_figures(&pr->m, &f);
+	/* a full window, so that one slow answer after a restart is no verdict */
+	if (f.samples < pr->m.size)
+		return;
+	bad = probe_sla_violated(pr, &f, why, sizeof(why));
+	if (!p->degraded) {
+		/* a path without answers is the probe signal's business */
+		if (bad && pr->v.up && p->sig[VPNECMP_SIGNAL_PROBE])
+			vd_degrade(p, true, why);
+		return;
+	}
+	if (bad) {
+		if (pr->sla_met_since)
+			vd_log(5, "path %s: worse than its SLA again (%s): recovery restarts",
+			       p->name, why);
+		pr->sla_met_since = 0;
+		return;
+	}
+	if (!pr->sla_met_since) {
+		pr->sla_met_since = now;
+		vd_log(5, "path %s: meets its SLA (%s): back if it holds for %u ms", p->name,
+		       why, p->sla_recovery_ms);
+		return;
+	}
+	if (now - pr->sla_met_since >= p->sla_recovery_ms) {
+		char full[160];
+
+		snprintf(full, sizeof(full), "%s, for %llu ms", why,
+			 (unsigned long long)(now - pr->sla_met_since));
+		pr->sla_met_since = 0;
+		vd_degrade(p, false, full);
 	}
 }
 
@@ -689,15 +874,22 @@ static int probe_open(struct vd_conf *conf)
 	for (unsigned int i = 0; i < conf->npaths; i++) {
 		struct vd_path *p = &conf->paths[i];
 		struct probe *pr = &probes[nprobes];
-		char dst[INET6_ADDRSTRLEN];
+		char dst[INET6_ADDRSTRLEN], window[32] = "";
 
 		if (p->probe == VD_PROBE_NONE)
 			continue;
+		if (p->probe_window != p->probe_multiplier)
+			snprintf(window, sizeof(window), " of the last %u", p->probe_window);
 		pr->path = p;
 		pr->fd = -1;
 		pr->id = (uint16_t)(probe_id_base + nprobes);
 		/* no news yet: as the module sees it (up for a fresh path) */
-		pr->up = p->sig[VPNECMP_SIGNAL_PROBE];
+		pr->v.up = p->sig[VPNECMP_SIGNAL_PROBE];
+		pr->vc.lost = p->probe_multiplier;
+		pr->vc.window = p->probe_window;
+		pr->vc.up = p->probe_up;
+		pr->shadow.up = true;
+		pr->m.size = p->probe_measure;
 		nprobes++;
 		ret = probe_attach(pr, 0, now);
 		if (ret < 0) {
@@ -706,10 +898,10 @@ static int probe_open(struct vd_conf *conf)
 			probe_close();
 			return ret;
 		}
-		vd_log(6, "probe %s: %s %s on %s every %u ms, down after %u unanswered", p->name,
+		vd_log(6, "probe %s: %s %s on %s every %u ms, down after %u unanswered%s", p->name,
 		       p->probe == VD_PROBE_ICMP ? "icmp" : "udp",
 		       vd_addr_str(&p->probe_dst, dst, sizeof(dst)), p->dev, p->probe_interval,
-		       p->probe_multiplier);
+		       p->probe_multiplier, window);
 		if (ret)
 			probe_no_device(pr, "does not exist");
 	}
@@ -744,7 +936,7 @@ void vd_probe_link(const char *dev, unsigned int ifindex)
 			vd_log(6, "probe %s: device %s is there (ifindex %u): probing; up after %u answers",
 			       pr->path->name, dev, ifindex, pr->path->probe_up);
 			/* held down until it has answered */
-			if (pr->up)
+			if (pr->v.up)
 				probe_set(pr, false, "device re-created, no answer yet");
 		}
 	}
@@ -802,6 +994,7 @@ static void probe_timer(uint64_t now)
 			if (pr->seq - pr->judged >= PROBE_WINDOW - 1)
 				pr->judged++;
 			probe_send(pr, now);
+			probe_rx_read(pr, now);
 		}
 		d = probe_due(pr);
 		if (d && (!next || d < next))
@@ -819,3 +1012,24 @@ const struct vd_feeder vd_feeder_probe = {
 	.deadline = probe_deadline,
 	.timer = probe_timer,
 };
+
+void vd_probe_foreach(void (*fn)(const struct vd_path *path, const struct vd_probe_stats *st,
+				 void *arg), void *arg)
+{
+	for (unsigned int i = 0; i < nprobes; i++) {
+		const struct probe *pr = &probes[i];
+		struct vd_probe_stats st = {
+			.sent = pr->sent,
+			.received = pr->received,
+			.lost = pr->lost,
+			.late = pr->late,
+			.default_rule_downs = pr->shadow_downs,
+			.passive_saves = pr->passive_saves,
+			.degraded = pr->path->degraded,
+			.up = pr->v.up,
+		};
+
+		vd_measure_figures(&pr->m, &st.fig);
+		fn(pr->path, &st, arg);
+	}
+}

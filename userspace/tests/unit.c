@@ -18,6 +18,7 @@
 #include "../cmd_version.c"
 #include "../cmd_stats.c"
 #include "../daemon_conf.c"
+#include "../daemon_verdict.c"
 
 struct vpnecmp_opts vpnecmp_opts;
 
@@ -665,6 +666,141 @@ static void check_waiting(void)
 	unsetenv("VPNECMP_RUNDIR");
 }
 
+/*
+ * The prober's verdict on made-up probe streams ('A' answered, 'L' lost):
+ * the index of the probe at which the signal moves, in the order it moves
+ * ("d5 u9": down at the 5th probe, up at the 9th), or "" if it never does.
+ * If one fails, "lost K of N" does not do what Documentation/daemon.rst
+ * says, or the default (K in a row) changed for existing files.
+ */
+static void check_verdict_case(const char *what, uint32_t k, uint32_t n, uint32_t m,
+			       const char *stream, const char *want)
+{
+	struct vd_verdict_conf c = { .lost = k, .window = n, .up = m };
+	struct vd_verdict v = { .up = true };
+	char got[256] = "";
+	size_t len = 0;
+
+	for (unsigned int i = 0; stream[i]; i++) {
+		int r = vd_verdict_feed(&v, &c, stream[i] == 'A');
+
+		if (r && len < sizeof(got) - 16)
+			len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%c%u",
+						len ? " " : "", r > 0 ? 'u' : 'd', i + 1);
+	}
+	if (strcmp(got, want)) {
+		printf("not ok - verdict: %s: want \"%s\", got \"%s\"\n", what, want, got);
+		failures++;
+	} else {
+		printf("ok - verdict: %s\n", what);
+	}
+}
+
+static void check_verdict(void)
+{
+	struct vd_measure m = { 0 };
+	struct vd_figures f;
+	struct vd_conf c;
+	char stream[201];
+
+	/* default: 3 of 3 is 3 in a row, as before */
+	check_verdict_case("3 in a row: two losses twice never", 3, 3, 3, "ALLALLALLA", "");
+	check_verdict_case("3 in a row: down at the third", 3, 3, 3, "AALLLAAA", "d5 u8");
+	/* K of N: scattered losses count */
+	check_verdict_case("3 of 10: scattered", 3, 10, 3, "ALALAL", "d6");
+	check_verdict_case("3 of 10: out of the window", 3, 10, 3,
+			   "LLAAAAAAAAAALAAAAAAAAAL", "");
+	/* a blackhole is seen after K probes whatever N is */
+	check_verdict_case("3 of 64: blackhole in 3", 3, 64, 3, "AAAAALLLLLL", "d8");
+	check_verdict_case("8 of 64: blackhole in 8", 8, 64, 3, "ALLLLLLLLLLL", "d9");
+	/* coming back: M answers in a row, then the history starts afresh */
+	check_verdict_case("3 of 10: back after 3, losses forgotten", 3, 10, 3,
+			   "LLLAALAAALL", "d3 u9");
+	/* multiplier beyond the 64-probe history still works in a row */
+	memset(stream, 'L', 100);
+	stream[100] = '\0';
+	check_verdict_case("multiplier 100: down at the 100th", 100, 100, 3, stream, "d100");
+
+	/* figures: 100 probes, 10 lost, RTTs 1..90 ms */
+	for (unsigned int i = 0; i < 100; i++)
+		vd_measure_add(&m, i % 10 != 9, (i - i / 10 + 1) * 1000);
+	vd_measure_figures(&m, &f);
+	check_conf_value("figures: 10 % loss, p50 45 ms, p99 90 ms",
+			 f.samples == 100 && f.lost == 10 && f.has_rtt &&
+			 f.p50_us == 45000 && f.p99_us == 90000);
+	/* 200 more, constant RTT: the window slides, the jitter decays */
+	for (unsigned int i = 0; i < 200; i++)
+		vd_measure_add(&m, true, 7000);
+	vd_measure_figures(&m, &f);
+	check_conf_value("figures: window of 100, p50 = p99 = 7 ms, jitter ~0",
+			 f.samples == 100 && !f.lost && f.p50_us == 7000 && f.p99_us == 7000 &&
+			 f.jitter_us == 0);
+
+	/* the file's words */
+	check_conf_case("lost 3 of 10",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 lost 3 of 10 up 5\n", "", &c);
+	check_conf_value("lost 3 of 10 read", c.npaths == 1 && c.paths[0].probe_multiplier == 3 &&
+			 c.paths[0].probe_window == 10 && c.paths[0].probe_up == 5);
+	vd_conf_free(&c);
+	check_conf_case("multiplier 4 is 4 of 4",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 multiplier 4\n", "", &c);
+	check_conf_value("multiplier 4 read as 4 of 4", c.paths[0].probe_multiplier == 4 &&
+			 c.paths[0].probe_window == 4);
+	vd_conf_free(&c);
+	check_conf_case("lost K of N, N < K",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 lost 5 of 3\n",
+			":3: \"3\": lost 5 of 3: N must be at least K", &c);
+	check_conf_case("lost K to N",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 lost 3 to 10\n",
+			":3: \"to\": expected \"of\" (lost K of N)", &c);
+	check_conf_case("lost K of 65",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 lost 3 of 65\n",
+			":3: argument \"65\" is wrong: N (lost K of N) is out of range 1..64", &c);
+	check_conf_case("multiplier and lost",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 multiplier 3 lost 3 of 10\n",
+			":3: \"lost\": \"multiplier\" is given already (multiplier K is lost K of K)",
+			&c);
+	check_conf_case("sla",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 interval 400 measure 10 sla-rtt 150 sla-loss 5 sla-recovery 5000\n",
+			"", &c);
+	check_conf_value("sla read", c.paths[0].probe_measure == 10 && c.paths[0].sla_rtt_ms == 150 &&
+			 c.paths[0].has_sla_loss && c.paths[0].sla_loss_pct == 5 &&
+			 c.paths[0].sla_recovery_ms == 5000);
+	vd_conf_free(&c);
+	check_conf_case("sla-recovery alone",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 sla-recovery 5000\n",
+			":3: probe \"p\": \"sla-recovery\" without \"sla-rtt\" or \"sla-loss\"", &c);
+	check_conf_case("sla-tier above the tier",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 " tier 2\n"
+			"probe p icmp 192.0.2.2 sla-rtt 100 sla-tier 1\n",
+			":3: \"1\": sla-tier must be a lower tier (a higher number) than the path's tier 2", &c);
+	check_conf_case("sla-tier",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 sla-loss 5 sla-tier 2\n", "", &c);
+	c.paths[0].degraded = true;
+	check_conf_value("sla-tier: degraded path in tier 2", vd_path_tier(&c.paths[0]) == 2);
+	vd_conf_free(&c);
+	check_conf_case("measure 5",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"probe p icmp 192.0.2.2 measure 5\n",
+			":3: argument \"5\" is wrong: measure is out of range 10..100", &c);
+	check_conf_case("metrics relative",
+			"group g nhid 1\nmetrics vpnecmp.prom\n",
+			":2: \"vpnecmp.prom\": metrics needs an absolute file name of at most 251 characters",
+			&c);
+	check_conf_case("metrics", "group g nhid 1\nmetrics /run/vpnecmp.prom\n", "", &c);
+	check_conf_value("metrics read", !strcmp(c.metrics, "/run/vpnecmp.prom"));
+	vd_conf_free(&c);
+}
+
 int main(void)
 {
 	check_escape("plain", "\"plain\"\n");
@@ -682,6 +818,7 @@ int main(void)
 	check_ext_ack(false);
 	check_done_error();
 	check_conf();
+	check_verdict();
 
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
