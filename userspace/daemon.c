@@ -16,6 +16,12 @@
  *                   paths fall back on SA tracking alone
  *   module reload   seen on the generic netlink controller: the file is
  *                   applied again and every feeder's view re-sent
+ *
+ * The signals the feeders own are declared in the owner registry (owner.c)
+ * while the daemon runs: "vpnecmp event" refuses to write them unless told
+ * "force".  A path pulled for a signal its feeder reports up (a forced
+ * write) is logged; the forced value holds until the feeder's next change,
+ * a reload or a restart, which send the feeder's view again.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -31,6 +37,7 @@
 #include "cli.h"
 #include "daemon.h"
 #include "nl.h"
+#include "owner.h"
 
 static const char *const vd_help[] = {
 	"vpnecmp daemon [ config FILE ] [ check ]",
@@ -42,6 +49,7 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_bgp,
 	&vd_feeder_probe,
 	&vd_feeder_link,
+	&vd_feeder_libreswan,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
@@ -92,19 +100,83 @@ static int vd_send_signal(const struct vd_path *path, enum vpnecmp_signal signal
 	return vpnecmp_req_run(req, NULL, NULL);
 }
 
-void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+static void vd_signal_set(struct vd_path *path, enum vpnecmp_signal signal, bool up,
+			  const char *why, bool always)
 {
-	if (path->sig[signal] == up)
+	if (path->sig[signal] == up && !always)
 		return;
+	if (path->sig[signal] != up)
+		vd_log(up ? 6 : 4, "path %s: %s %s (%s)", path->name,
+		       vpnecmp_signal_name(signal), up ? "up" : "down", why);
 	path->sig[signal] = up;
-	vd_log(up ? 6 : 4, "path %s: %s %s (%s)", path->name, vpnecmp_signal_name(signal),
-	       up ? "up" : "down", why);
 	/* Without the module, vd_module_up() sends the whole view later. */
 	if (!(path->signals & (1U << signal)) || !vd_cmd || vd_quiet)
 		return;
 	if (vd_send_signal(path, signal, up))
 		vd_log(3, "path %s: could not send the %s signal to the module", path->name,
 		       vpnecmp_signal_name(signal));
+}
+
+void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+{
+	vd_signal_set(path, signal, up, why, false);
+}
+
+void vd_signal_sync(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+{
+	vd_signal_set(path, signal, up, why, true);
+}
+
+/*
+ * A feeder whose view is not all in path->sig: the libreswan hook writes
+ * the module itself, so only that feeder knows what to send (its resend).
+ */
+static bool vd_feeder_writes_alone(const struct vd_path *p, unsigned int s)
+{
+	const char *src = vd_signal_source(&vd_conf, p, s);
+
+	return !src || strcmp(src, "libreswan");
+}
+
+static void vd_feeders_resend(void)
+{
+	for (unsigned int i = 0; i < VD_NFEEDERS; i++)
+		if (vd_feeders[i]->resend)
+			vd_feeders[i]->resend();
+}
+
+/* The owner registry: the signals this daemon's feeders feed. */
+static void vd_owners_write(const struct vd_conf *conf)
+{
+	struct vpnecmp_owner *o = calloc((size_t)conf->npaths * 3 + 1, sizeof(*o));
+	unsigned int n = 0;
+	int ret;
+
+	if (!o) {
+		vd_log(3, "signal owners: out of memory");
+		return;
+	}
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		const struct vd_path *p = &conf->paths[i];
+
+		for (unsigned int s = VPNECMP_SIGNAL_DPD; s <= VPNECMP_SIGNAL_PROBE; s++) {
+			const char *src = vd_signal_source(conf, p, s);
+
+			if (!src)
+				continue;
+			snprintf(o[n].path, sizeof(o[n].path), "%s", p->name);
+			o[n].signal = s;
+			snprintf(o[n].source, sizeof(o[n].source), "%s", src);
+			o[n].pid = getpid();
+			snprintf(o[n].conf, sizeof(o[n].conf), "%s", conf->file);
+			n++;
+		}
+	}
+	ret = vpnecmp_owner_write(o, n);
+	if (ret)
+		vd_log(4, "signal owners: could not write the registry: %s (\"vpnecmp event\" will not know which signals this daemon feeds)",
+		       strerror(-ret));
+	free(o);
 }
 
 /* Our view of one path, whole. */
@@ -117,7 +189,8 @@ static void vd_push_path(const struct vd_path *p)
 	if (!vd_cmd)
 		return;
 	for (unsigned int s = 0; s < 3; s++)
-		if ((p->signals & (1U << ours[s])) && vd_send_signal(p, ours[s], p->sig[ours[s]]))
+		if ((p->signals & (1U << ours[s])) && vd_feeder_writes_alone(p, ours[s]) &&
+		    vd_send_signal(p, ours[s], p->sig[ours[s]]))
 			vd_log(3, "path %s: could not send the %s signal", p->name,
 			       vpnecmp_signal_name(ours[s]));
 }
@@ -127,6 +200,7 @@ static void vd_push_signals(void)
 {
 	for (unsigned int i = 0; i < vd_conf.npaths; i++)
 		vd_push_path(&vd_conf.paths[i]);
+	vd_feeders_resend();
 }
 
 /*
@@ -150,19 +224,25 @@ int vd_reapply_path(struct vd_path *path)
 		       strerror(-ret));
 		return ret;
 	}
-	if (!ret)
+	if (!ret) {
 		vd_push_path(path);
+		vd_feeders_resend();
+	}
 	return 0;
 }
 
-/* Stopping: what we held down goes back up, the kernel keeps watching SAs. */
+/*
+ * Stopping: what we held down goes back up, the kernel keeps watching SAs.
+ * The libreswan hook goes on feeding dpd without us: its signals stay.
+ */
 static void vd_release_signals(void)
 {
 	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
 		struct vd_path *p = &vd_conf.paths[i];
 
 		for (int s = VPNECMP_SIGNAL_DPD; s <= VPNECMP_SIGNAL_PROBE; s++) {
-			if (p->sig[s] || !(p->signals & (1U << s)))
+			if (p->sig[s] || !(p->signals & (1U << s)) ||
+			    !vd_feeder_writes_alone(p, (unsigned int)s))
 				continue;
 			vd_log(6, "path %s: releasing the %s signal", p->name,
 			       vpnecmp_signal_name(s));
@@ -196,6 +276,16 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		if (!p)
 			return 0;
 		p->state = state;
+		/* dpd, bgp, probe: reasons 2, 3, 4 for signals 1, 2, 3 */
+		if (state == VPNECMP_PATH_DOWN && reason >= VPNECMP_REASON_DPD &&
+		    reason <= VPNECMP_REASON_PROBE) {
+			unsigned int s = (unsigned int)reason - 1;
+			const char *src = vd_signal_source(&vd_conf, p, s);
+
+			if (src && p->sig[s] && vd_feeder_writes_alone(p, s))
+				vd_log(4, "path %s: pulled for %s, which the %s feeder reports up: someone else set it (\"vpnecmp event ... force\"); it holds until the feeder's next change, a reload or a restart",
+				       name, vpnecmp_signal_name(s), src);
+		}
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++)
 			if (vd_feeders[i]->path_state)
 				vd_feeders[i]->path_state(p, state, reason);
@@ -319,6 +409,7 @@ static void vd_reload(const char *file)
 	vd_quiet = false;
 	vd_conf_free(&vd_conf);
 	vd_conf = next;
+	vd_owners_write(&vd_conf);
 	vd_push_signals();
 	return;
 
@@ -550,9 +641,11 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	}
 	if (vd_feeders_open(&vd_conf))
 		return VPNECMP_EXIT_ERROR;
+	vd_owners_write(&vd_conf);
 
 	ret = vd_loop(file, sfd, ctrl);
 
+	vpnecmp_owner_remove();
 	vd_feeders_close();
 	vd_release_signals();
 	vd_module_gone();
