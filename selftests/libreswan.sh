@@ -1,0 +1,362 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# libreswan's pluto on both sides (gateway and "cloud") brings up the two
+# route-based tunnels (XFRM interfaces ipsec1 and ipsec2 that pluto makes
+# from ipsec-interface=, IKEv2, PSK), the updown hook of
+# Documentation/examples/libreswan feeds the dpd signal and "vpnecmp daemon"
+# resyncs it from "whack --trafficstatus".  And who owns a signal: a
+# signal the daemon feeds is not silently overwritten by "vpnecmp event".
+#
+# If a case fails: a tunnel whose IKE peer died, or whose CHILD SA pluto
+# deleted, would stay in the nexthop group; a dpd signal left stale while
+# the daemon was down (or written by hand) would not be corrected at start
+# or reload; or an operator's or a script's "vpnecmp event" would silently
+# undo (or be undone by) what a feeder reports.
+#
+# Short on purpose (about 2 min in the guest): one dead peer, one delete,
+# one resync, one ownership sequence.  A soak would repeat the dead peer
+# with rekeys (salifetime of seconds) in flight and check that no rekey
+# ever pulls a path; that takes the rekey intervals, minutes, not seconds.
+#
+# MOBIKE is not tested: libreswan 4.10 (ipsec.conf(5), "mobike") lets only
+# a modecfgclient connection migrate as initiator and a modecfgserver one
+# accept it, i.e. remote access with an address pool, not two gateways
+# with fixed endpoints and ipsec-interface.  XFRM_MSG_MIGRATE itself is
+# covered by xfrm_truth.sh.
+#
+# timeout: 600
+
+ALL_TESTS="
+	signal_owner
+	dpd_dead_peer
+	child_deleted
+	resync
+"
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topo.sh"
+source "$(dirname "$0")/daemons.sh"
+
+# pluto: installed (it conflicts with strongSwan, so rarely), else the copy
+# scripts/libreswan.sh unpacked into build/libreswan.
+if [ -x /usr/libexec/ipsec/pluto ] && /usr/libexec/ipsec/pluto --version 2>&1 | grep -q Libreswan; then
+	LS_DIR=/usr/libexec/ipsec
+else
+	LS_DIR=$SRCDIR/build/libreswan/usr/libexec/ipsec
+fi
+HOOK=$SRCDIR/Documentation/examples/libreswan/updown.sh
+
+# shellcheck disable=SC2034 # read by topo.sh
+pluto_env() { TOPO_KIND=xfrm; TOPO_IKE=1; }
+dpd_dead_peer_env() { pluto_env; }
+
+# ls_ipsec_conf SIDE FILE: tunnels 1 and 2, IKEv2, PSK, liveness every
+# second, 3 s of retransmits before a peer is declared dead.  The gateway
+# initiates (LS_START: auto= of each tunnel, "start start" by default) and
+# restarts on a dead peer; its updown is the vpnecmp hook unless LS_HOOK=0.
+ls_ipsec_conf()
+{
+	local side=$1 f=$2 i l r auto action updown
+	local -a starts
+
+	read -r -a starts <<< "${LS_START:-start start}"
+	{
+		echo "config setup"
+		echo "	plutodebug=none"
+		for i in 1 2; do
+			l=$(tun_local "$i") r=$(tun_remote "$i")
+			auto=${starts[$((i - 1))]} action=restart
+			updown="\"$HOOK t$i\""
+			[ "${LS_HOOK:-1}" = 1 ] || updown='""'
+			if [ "$side" = aws ]; then
+				l=$(tun_remote "$i") r=$(tun_local "$i")
+				auto=add action=clear updown='""'
+			fi
+			cat <<-EOF2
+			conn tun-$i
+				ikev2=yes
+				authby=secret
+				left=$l
+				leftid=$l
+				right=$r
+				rightid=$r
+				leftsubnet=0.0.0.0/0
+				rightsubnet=0.0.0.0/0
+				ipsec-interface=$i
+				ike=aes_gcm16_128-sha2_256-dh19
+				esp=aes_gcm16_128
+				dpddelay=1
+				dpdtimeout=3
+				dpdaction=$action
+				retransmit-interval=500
+				retransmit-timeout=3s
+				leftupdown=$updown
+				auto=$auto
+			EOF2
+		done
+	} > "$f"
+}
+
+# pluto_start SIDE: pluto in SIDE's namespace, its own NSS database, run
+# directory and secrets under $TMPDIR_T/SIDE, its connections added (and
+# started on the gateway)
+pluto_start()
+{
+	local side=$1 ns dir=$TMPDIR_T/$1 i
+
+	ns=$(side_ns "$side")
+	mkdir -p "$dir/nss" "$dir/run"
+	certutil -N -d "sql:$dir/nss" --empty-password >"$dir/certutil.log" 2>&1 ||
+		{ cat "$dir/certutil.log"; return 1; }
+	ls_ipsec_conf "$side" "$dir/ipsec.conf"
+	for i in 1 2; do
+		echo "$(tun_local "$i") $(tun_remote "$i") : PSK \"vpnecmp-selftest-tunnel-$i\""
+	done > "$dir/ipsec.secrets"
+	chmod 600 "$dir/ipsec.secrets"
+	ip netns exec "$ns" env VPNECMP_CLI="$VPNECMP" "$LS_DIR/pluto" --nofork \
+		--config "$dir/ipsec.conf" --rundir "$dir/run" --nssdir "$dir/nss" \
+		--secretsfile "$dir/ipsec.secrets" --ipsecdir "$dir" \
+		--logfile "$dir/pluto.log" >"$dir/pluto.out" 2>&1 &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	busywait 30000 test -S "$dir/run/pluto.ctl" || { echo "pluto $side did not start"; return 1; }
+	ip netns exec "$ns" "$LS_DIR/addconn" --config "$dir/ipsec.conf" \
+		--ctlsocket "$dir/run/pluto.ctl" --autoall >"$dir/addconn.log" 2>&1 ||
+		{ cat "$dir/addconn.log"; return 1; }
+}
+
+# whack_do SIDE ARGS...
+whack_do()
+{
+	"$LS_DIR/whack" --ctlsocket "$TMPDIR_T/$1/run/pluto.ctl" "${@:2}"
+}
+
+# ls_sas SIDE CONN: IPsec SAs pluto lists for CONN
+ls_sas()
+{
+	whack_do "$1" --trafficstatus 2>/dev/null | grep -c ": \"$2\""
+}
+
+# ls_up [DAEMON_LINES...]: both plutos, the topology's tunnels replaced by
+# pluto's ipsec1 and ipsec2, tunnel 1 (and 2 if started) established, the
+# gateway's nexthops 1, 2 and group 100 over them; with DAEMON_LINES the
+# daemon runs with them (paths t1, t2 on ipsec1, ipsec2)
+ls_up()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf ns i
+
+	for ns in "$CGW" "$AWS"; do
+		ip -n "$ns" link del t1 && ip -n "$ns" link del t2 || return 1
+	done
+	pluto_start aws || return 1
+	pluto_start cgw || return 1
+	busywait 30000 sh -c "[ \"\$('$LS_DIR/whack' --ctlsocket $TMPDIR_T/cgw/run/pluto.ctl --trafficstatus 2>/dev/null | grep -c ': \"tun-1\"')\" -ge 1 ]" ||
+		{ ktap_print_msg "tunnel 1 did not come up"; return 1; }
+	for i in 1 2; do
+		busywait 10000 ip -n "$CGW" link show "ipsec$i" >/dev/null 2>&1 ||
+			{ ktap_print_msg "pluto made no ipsec$i"; return 1; }
+		ip -n "$CGW" link set "ipsec$i" up
+		ip -n "$AWS" link set "ipsec$i" up
+	done
+	ip -n "$CGW" -batch - <<-EOF2 || return 1
+	nexthop add id 1 dev ipsec1
+	nexthop add id 2 dev ipsec2
+	nexthop add id 100 group 1/2
+	route add 203.0.113.128/25 nhid 100
+	EOF2
+	[ $# -gt 0 ] || return 0
+	{
+		echo "group g nhid 100 hold-up 300"
+		echo "path t1 group g dev ipsec1 nhid 1 local $(tun_local 1) remote $(tun_remote 1) if-id 1"
+		echo "path t2 group g dev ipsec2 nhid 2 local $(tun_local 2) remote $(tun_remote 2) if-id 2"
+		echo "libreswan socket $TMPDIR_T/cgw/run/pluto.ctl whack $LS_DIR/whack"
+		printf '%s\n' "$@"
+	} > "$conf"
+	daemon_start "$conf"
+}
+
+# has_signal PATH SIGNAL: true/false, SIGNAL among PATH's signals up
+has_signal()
+{
+	vx -j path show "$1" | jq -r ".[0].signals_up | index(\"$2\") != null"
+}
+
+signal_owner()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf out
+
+	ip -n "$CGW" route add 10.1.0.0/16 dev t1 table 201 || { fail "route"; return; }
+	# no daemon yet: nobody owns the signal, any writer is taken
+	vpnecmp_std_paths "" signals sa,bgp || { fail "paths"; return; }
+	vx event t1 bgp down || fail "bgp down without a daemon was refused"
+	vx event t1 bgp up || fail "bgp up without a daemon was refused"
+	vx path del t1 && vx path del t2 && vx group del g || { fail "cleanup"; return; }
+
+	daemon_conf "$conf" "bgp t1 table 201"
+	daemon_start "$conf" || { fail "daemon"; return; }
+	wait_members "1 2" || fail "both paths in the group"
+
+	out=$(vx event t1 bgp down 2>&1) &&
+		fail "a write of a signal the daemon's bgp feeder owns was taken"
+	case $out in
+	*"fed by vpnecmp daemon"*"feeder bgp"*) ;;
+	*) fail "the refusal does not name the daemon and its feeder: $out" ;;
+	esac
+	expect_eq "$(has_signal t1 bgp)" true "bgp of t1 after a refused write"
+	vx event t1 bgp down source libreswan 2>/dev/null &&
+		fail "a write as another feeder (libreswan) was taken"
+	vx event t1 bgp down source 'Bad word' 2>/dev/null &&
+		fail "a malformed source was taken"
+	expect_eq "$(members)" "1 2" "group after refused writes"
+
+	# admin is the operator's: never owned
+	vx event t1 admin down || fail "admin down refused"
+	wait_members "2" || fail "drain"
+	vx event t1 admin up || fail "admin up refused"
+	wait_members "1 2" || fail "undrain"
+
+	# forced: taken, and the daemon says so
+	out=$(vx event t1 bgp down force 2>&1) || fail "a forced write was refused: $out"
+	wait_members "2" || fail "t1 not pulled by a forced bgp down"
+	daemon_wait_log "path t1: pulled for bgp, which the bgp feeder reports up" ||
+		fail "the daemon did not log the foreign write"
+	# a reload sends the feeder's view again
+	kill -HUP "$DAEMON_PID"
+	wait_members "1 2" || fail "a reload did not re-assert the bgp feeder's view"
+
+	# stopped: no owner any more (the registry is removed)
+	daemon_stop
+	vx event t1 bgp down || fail "a write after the daemon stopped was refused"
+	vx event t1 bgp up
+	# killed: its registry stays behind, but names a dead process
+	daemon_start "$conf" || { fail "daemon again"; return; }
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	vx event t1 bgp down || fail "a write after the daemon was killed was refused"
+}
+
+dpd_dead_peer()
+{
+	local mon=$TMPDIR_T/mon.json t0 down reason
+
+	ls_up "ike t1 conn tun-1" "ike t2 conn tun-2" || { fail "setup"; return; }
+	wait_members "1 2" || { fail "both paths in the group"; return; }
+	expect_eq "$(has_signal t1 dpd)" true "dpd of t1 while its SA is installed"
+	start_monitor "$mon" path
+
+	# the cloud end of tunnel 1 goes silent: IKE and ESP dropped
+	underlay_drop 1 on || { fail "tc"; return; }
+	t0=$(uptime_ms)
+	busywait 30000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | map(tostring) | join(\" \")')\" = 2 ]" ||
+		fail "t1 still in the group 30 s after its peer went silent"
+	down=$(event_ms "$mon" t1 down cause_ns "$t0")
+	reason=$(jq -rs '[.[] | select(.path == "t1" and .new_state == "down")][-1].reason' "$mon")
+	[ -n "$down" ] && ktap_print_msg "DPD-fed detection (libreswan): $((down - t0)) ms after the peer went silent (dpddelay 1 s, retransmit-timeout 3 s), first signal down: $reason"
+	busywait 10000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show t1 | jq -r '.[0].signals_up | index(\"dpd\") != null')\" = false ]" ||
+		fail "the updown hook did not set dpd of t1 down"
+	grep -q "vpnecmp updown: could not" "$TMPDIR_T/cgw/pluto.log" &&
+		fail "the hook failed: $(grep "vpnecmp updown" "$TMPDIR_T/cgw/pluto.log" | head -1)"
+
+	underlay_drop 1 off
+	busywait 60000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = '1 2' ]" ||
+		fail "t1 did not return once its peer answered again"
+	expect_eq "$(has_signal t1 dpd)" true "dpd of t1 once pluto re-established it"
+}
+
+child_deleted_env() { pluto_env; LS_HOOK=0; }
+child_deleted()
+{
+	local out
+
+	# no hook, no daemon: only the module's SA tracking sees the delete
+	ls_up || { fail "setup"; return; }
+	vx group add g nhid 100 && vx path add t1 group g dev ipsec1 nhid 1 \
+		local "$(tun_local 1)" remote "$(tun_remote 1)" if-id 1 &&
+		vx path add t2 group g dev ipsec2 nhid 2 \
+		local "$(tun_local 2)" remote "$(tun_remote 2)" if-id 2 || { fail "paths"; return; }
+	wait_members "1 2" || { fail "both paths in the group"; return; }
+	out=$(whack_do cgw --name tun-1 --down 2>&1) || fail "whack --down: $out"
+	wait_members "2" || fail "t1 still in the group after pluto deleted its CHILD SA"
+	expect_eq "$(path_field t1 reason)" sa "reason of t1"
+	expect_eq "$(ls_sas cgw tun-1)" 0 "pluto's SAs of tun-1 after --down"
+	out=$(whack_do cgw --name tun-1 --initiate --asynchronous 2>&1) || fail "whack --initiate: $out"
+	busywait 30000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = '1 2' ]" ||
+		fail "t1 did not return with its new CHILD SA"
+}
+
+resync_env() { pluto_env; LS_HOOK=0; LS_START="start add"; }
+resync()
+{
+	# tunnel 2 is not started and no hook runs: only the daemon's
+	# trafficstatus resync can tell the module about dpd
+	ls_up || { fail "setup"; return; }
+	vx group add g nhid 100 && vx path add t1 group g dev ipsec1 nhid 1 \
+		local "$(tun_local 1)" remote "$(tun_remote 1)" if-id 1 signals sa,dpd ||
+		{ fail "paths"; return; }
+	# a stale dpd down, from before the daemon ran
+	vx event t1 dpd down || { fail "event"; return; }
+	wait_members "1" && fail "t1 in the group with dpd down"
+	vx path del t1 && vx group del g
+
+	export VPNECMP_LIBRESWAN_RESYNC_MS=1000
+	ls_up_daemon "ike t1 conn tun-1" "ike t2 conn tun-2" ||
+		{ fail "daemon"; return; }
+	daemon_wait_log "path t2: dpd down (libreswan: no IPsec SA of connection tun-2)" ||
+		fail "the start resync did not set dpd of t2 (no SA) down"
+	wait_members "1" || fail "t1 alone in the group after the start resync"
+	expect_eq "$(has_signal t1 dpd)" true "dpd of t1 (SA installed) after the start resync"
+	expect_eq "$(has_signal t2 dpd)" false "dpd of t2 (no SA) after the start resync"
+
+	# tunnel 2 comes up, no hook tells: the periodic resync does
+	whack_do cgw --name tun-2 --initiate --asynchronous >/dev/null 2>&1
+	daemon_wait_log "path t2: dpd up (libreswan: 1 IPsec SA of connection tun-2)" 30000 ||
+		fail "the periodic resync did not see tunnel 2 come up"
+	wait_members "1 2" || fail "t2 did not join"
+
+	# a stale value written by hand (forced): a reload resends pluto's view
+	vx event t1 dpd down force 2>/dev/null || fail "forced write refused"
+	wait_members "2" || fail "forced dpd down did not pull t1"
+	kill -HUP "$DAEMON_PID"
+	wait_members "1 2" || fail "the reload resync did not set dpd of t1 up again"
+}
+
+# ls_up_daemon LINES...: the daemon on the running plutos (ls_up done)
+ls_up_daemon()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf
+
+	{
+		echo "group g nhid 100 hold-up 300"
+		echo "path t1 group g dev ipsec1 nhid 1 local $(tun_local 1) remote $(tun_remote 1) if-id 1"
+		echo "path t2 group g dev ipsec2 nhid 2 local $(tun_local 2) remote $(tun_remote 2) if-id 2"
+		echo "libreswan socket $TMPDIR_T/cgw/run/pluto.ctl whack $LS_DIR/whack"
+		printf '%s\n' "$@"
+	} > "$conf"
+	daemon_start "$conf"
+}
+
+ls_cleanup_hook()
+{
+	local f
+
+	for f in "$TMPDIR_T"/*/pluto.log "$TMPDIR_T"/*/pluto.out "$TMPDIR_T"/*/addconn.log; do
+		[ -f "$f" ] && dump_log "$f" 15
+	done
+}
+
+case_cleanup_hook()
+{
+	daemons_stop
+	ls_cleanup_hook
+	LS_HOOK=1
+	LS_START=
+	unset VPNECMP_LIBRESWAN_RESYNC_MS
+}
+
+[ -x "$LS_DIR/pluto" ] || ktap_skip_all "no libreswan: run scripts/libreswan.sh (make deps)"
+"$LS_DIR/pluto" --version >/dev/null 2>&1 ||
+	ktap_skip_all "libreswan's pluto does not run here (its libraries: make deps)"
+require_cmd certutil
+
+run_tests "$ALL_TESTS"
