@@ -51,51 +51,26 @@ HOOK=$SRCDIR/Documentation/examples/libreswan/updown.sh
 pluto_env() { TOPO_KIND=xfrm; TOPO_IKE=1; }
 dpd_dead_peer_env() { pluto_env; }
 
-# ls_ipsec_conf SIDE FILE: tunnels 1 and 2, IKEv2, PSK, liveness every
-# second, 3 s of retransmits before a peer is declared dead.  The gateway
-# initiates (LS_START: auto= of each tunnel, "start start" by default) and
-# restarts on a dead peer; its updown is the vpnecmp hook unless LS_HOOK=0.
+# ls_ipsec_conf SIDE FILE: Documentation/examples/libreswan/ipsec.conf,
+# whose addresses are topo.sh's, with the hook of this tree; LS_HOOK=0: no
+# hook; LS_START="start add": tunnel 2 only added.  The cloud side is the
+# same file turned around: it responds, clears a dead peer, runs no hook.
 ls_ipsec_conf()
 {
-	local side=$1 f=$2 i l r auto action updown
-	local -a starts
+	local side=$1 f=$2 ex=$SRCDIR/Documentation/examples/libreswan/ipsec.conf
 
-	read -r -a starts <<< "${LS_START:-start start}"
-	{
-		echo "config setup"
-		echo "	plutodebug=none"
-		for i in 1 2; do
-			l=$(tun_local "$i") r=$(tun_remote "$i")
-			auto=${starts[$((i - 1))]} action=restart
-			updown="\"$HOOK t$i\""
-			[ "${LS_HOOK:-1}" = 1 ] || updown='""'
-			if [ "$side" = aws ]; then
-				l=$(tun_remote "$i") r=$(tun_local "$i")
-				auto=add action=clear updown='""'
-			fi
-			cat <<-EOF2
-			conn tun-$i
-				ikev2=yes
-				authby=secret
-				left=$l
-				leftid=$l
-				right=$r
-				rightid=$r
-				leftsubnet=0.0.0.0/0
-				rightsubnet=0.0.0.0/0
-				ipsec-interface=$i
-				ike=aes_gcm16_128-sha2_256-dh19
-				esp=aes_gcm16_128
-				dpddelay=1
-				dpdtimeout=3
-				dpdaction=$action
-				retransmit-interval=500
-				retransmit-timeout=3s
-				leftupdown=$updown
-				auto=$auto
-			EOF2
-		done
-	} > "$f"
+	if [ "$side" = aws ]; then
+		sed -e 's/^\tleft=/\tXright=/' -e 's/^\tright=/\tleft=/' -e 's/^\tXright=/\tright=/' \
+		    -e 's/^\tleftid=/\tXrightid=/' -e 's/^\trightid=/\tleftid=/' \
+		    -e 's/^\tXrightid=/\trightid=/' \
+		    -e 's/dpdaction=restart/dpdaction=clear/' -e 's/auto=start/auto=add/' \
+		    -e 's/^\tleftupdown=.*/\tleftupdown=""/' "$ex" > "$f"
+		return
+	fi
+	sed -e "s|/etc/vpnecmp/libreswan-updown|$HOOK|" "$ex" > "$f"
+	[ "${LS_HOOK:-1}" = 1 ] || sed -i 's/^\tleftupdown=.*/\tleftupdown=""/' "$f"
+	[ "${LS_START:-}" = "start add" ] && sed -i '/^conn tun-2/,$ s/auto=start/auto=add/' "$f"
+	grep -q "ipsec-interface=1" "$f"
 }
 
 # pluto_start SIDE: pluto in SIDE's namespace, its own NSS database, run
@@ -165,14 +140,25 @@ ls_up()
 	route add 203.0.113.128/25 nhid 100
 	EOF2
 	[ $# -gt 0 ] || return 0
-	{
-		echo "group g nhid 100 hold-up 300"
-		echo "path t1 group g dev ipsec1 nhid 1 local $(tun_local 1) remote $(tun_remote 1) if-id 1"
-		echo "path t2 group g dev ipsec2 nhid 2 local $(tun_local 2) remote $(tun_remote 2) if-id 2"
-		echo "libreswan socket $TMPDIR_T/cgw/run/pluto.ctl whack $LS_DIR/whack"
-		printf '%s\n' "$@"
-	} > "$conf"
+	ls_daemon_conf "$conf" "$@"
 	daemon_start "$conf"
+}
+
+# paths_up: t1 and t2 both up (within 30 s: pluto may still negotiate)
+paths_up()
+{
+	busywait 30000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show | jq -r '[.[].state] | join(\" \")')\" = 'up up' ]"
+}
+
+# ls_paths [OPTIONS...]: group g (hold-up 300) and paths t1, t2 on ipsec1,
+# ipsec2 by hand, as ls_daemon_conf's file has them
+ls_paths()
+{
+	vx group add g nhid 100 hold-up 300 || return 1
+	vx path add t1 group g dev ipsec1 nhid 1 local "$(tun_local 1)" \
+		remote "$(tun_remote 1)" if-id 1 "$@" || return 1
+	vx path add t2 group g dev ipsec2 nhid 2 local "$(tun_local 2)" \
+		remote "$(tun_remote 2)" if-id 2 "$@"
 }
 
 # has_signal PATH SIGNAL: true/false, SIGNAL among PATH's signals up
@@ -185,15 +171,17 @@ signal_owner()
 {
 	local conf=$TMPDIR_T/vpnecmp.conf out
 
+	if ! sa_add 1 || ! sa_add 2; then fail "SAs"; return; fi
 	ip -n "$CGW" route add 10.1.0.0/16 dev t1 table 201 || { fail "route"; return; }
 	# no daemon yet: nobody owns the signal, any writer is taken
 	vpnecmp_std_paths "" signals sa,bgp || { fail "paths"; return; }
 	vx event t1 bgp down || fail "bgp down without a daemon was refused"
 	vx event t1 bgp up || fail "bgp up without a daemon was refused"
-	vx path del t1 && vx path del t2 && vx group del g || { fail "cleanup"; return; }
+	if ! vx path del t1 || ! vx path del t2 || ! vx group del g; then fail "cleanup"; return; fi
 
 	daemon_conf "$conf" "bgp t1 table 201"
 	daemon_start "$conf" || { fail "daemon"; return; }
+	if ! wait_state t1 up || ! wait_state t2 up; then fail "both paths up"; return; fi
 	wait_members "1 2" || fail "both paths in the group"
 
 	out=$(vx event t1 bgp down 2>&1) &&
@@ -207,7 +195,7 @@ signal_owner()
 		fail "a write as another feeder (libreswan) was taken"
 	vx event t1 bgp down source 'Bad word' 2>/dev/null &&
 		fail "a malformed source was taken"
-	expect_eq "$(members)" "1 2" "group after refused writes"
+	expect_eq "$(members 100)" "1 2" "group after refused writes"
 
 	# admin is the operator's: never owned
 	vx event t1 admin down || fail "admin down refused"
@@ -241,6 +229,7 @@ dpd_dead_peer()
 	local mon=$TMPDIR_T/mon.json t0 down reason
 
 	ls_up "ike t1 conn tun-1" "ike t2 conn tun-2" || { fail "setup"; return; }
+	paths_up || { fail "both paths up"; return; }
 	wait_members "1 2" || { fail "both paths in the group"; return; }
 	expect_eq "$(has_signal t1 dpd)" true "dpd of t1 while its SA is installed"
 	start_monitor "$mon" path
@@ -271,10 +260,8 @@ child_deleted()
 
 	# no hook, no daemon: only the module's SA tracking sees the delete
 	ls_up || { fail "setup"; return; }
-	vx group add g nhid 100 && vx path add t1 group g dev ipsec1 nhid 1 \
-		local "$(tun_local 1)" remote "$(tun_remote 1)" if-id 1 &&
-		vx path add t2 group g dev ipsec2 nhid 2 \
-		local "$(tun_local 2)" remote "$(tun_remote 2)" if-id 2 || { fail "paths"; return; }
+	ls_paths || { fail "paths"; return; }
+	paths_up || { fail "both paths up"; return; }
 	wait_members "1 2" || { fail "both paths in the group"; return; }
 	out=$(whack_do cgw --name tun-1 --down 2>&1) || fail "whack --down: $out"
 	wait_members "2" || fail "t1 still in the group after pluto deleted its CHILD SA"
@@ -291,19 +278,18 @@ resync()
 	# tunnel 2 is not started and no hook runs: only the daemon's
 	# trafficstatus resync can tell the module about dpd
 	ls_up || { fail "setup"; return; }
-	vx group add g nhid 100 && vx path add t1 group g dev ipsec1 nhid 1 \
-		local "$(tun_local 1)" remote "$(tun_remote 1)" if-id 1 signals sa,dpd ||
-		{ fail "paths"; return; }
+	# the paths as the daemon's file has them, so that it keeps them
+	ls_paths signals sa,dpd || { fail "paths"; return; }
 	# a stale dpd down, from before the daemon ran
 	vx event t1 dpd down || { fail "event"; return; }
-	wait_members "1" && fail "t1 in the group with dpd down"
-	vx path del t1 && vx group del g
+	expect_eq "$(has_signal t1 dpd)" false "dpd of t1 after a write"
 
 	export VPNECMP_LIBRESWAN_RESYNC_MS=1000
 	ls_up_daemon "ike t1 conn tun-1" "ike t2 conn tun-2" ||
 		{ fail "daemon"; return; }
 	daemon_wait_log "path t2: dpd down (libreswan: no IPsec SA of connection tun-2)" ||
 		fail "the start resync did not set dpd of t2 (no SA) down"
+	wait_state t1 up || fail "t1 not up after the start resync"
 	wait_members "1" || fail "t1 alone in the group after the start resync"
 	expect_eq "$(has_signal t1 dpd)" true "dpd of t1 (SA installed) after the start resync"
 	expect_eq "$(has_signal t2 dpd)" false "dpd of t2 (no SA) after the start resync"
@@ -321,18 +307,26 @@ resync()
 	wait_members "1 2" || fail "the reload resync did not set dpd of t1 up again"
 }
 
+# ls_daemon_conf FILE [LINES...]: Documentation/examples/libreswan/vpnecmp.conf
+# on this test's pluto, hold-up 300 ms; LINES replace its "ike" lines
+ls_daemon_conf()
+{
+	local f=$1
+	shift
+
+	sed -e "s|^libreswan .*|libreswan socket $TMPDIR_T/cgw/run/pluto.ctl whack $LS_DIR/whack|" \
+	    -e 's/^group aws nhid 100 hold-up 1000/group g nhid 100 hold-up 300/' \
+	    -e 's/ group aws / group g /' -e '/^ike /d' \
+	    "$SRCDIR/Documentation/examples/libreswan/vpnecmp.conf" > "$f"
+	printf '%s\n' "$@" >> "$f"
+}
+
 # ls_up_daemon LINES...: the daemon on the running plutos (ls_up done)
 ls_up_daemon()
 {
 	local conf=$TMPDIR_T/vpnecmp.conf
 
-	{
-		echo "group g nhid 100 hold-up 300"
-		echo "path t1 group g dev ipsec1 nhid 1 local $(tun_local 1) remote $(tun_remote 1) if-id 1"
-		echo "path t2 group g dev ipsec2 nhid 2 local $(tun_local 2) remote $(tun_remote 2) if-id 2"
-		echo "libreswan socket $TMPDIR_T/cgw/run/pluto.ctl whack $LS_DIR/whack"
-		printf '%s\n' "$@"
-	} > "$conf"
+	ls_daemon_conf "$conf" "$@"
 	daemon_start "$conf"
 }
 
