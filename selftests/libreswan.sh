@@ -78,7 +78,7 @@ ls_ipsec_conf()
 # started on the gateway)
 pluto_start()
 {
-	local side=$1 ns dir=$TMPDIR_T/$1 i
+	local side=$1 ns dir=$TMPDIR_T/$1 i mnt=
 
 	ns=$(side_ns "$side")
 	mkdir -p "$dir/nss" "$dir/run"
@@ -89,10 +89,18 @@ pluto_start()
 		echo "$(tun_local "$i") $(tun_remote "$i") : PSK \"vpnecmp-selftest-tunnel-$i\""
 	done > "$dir/ipsec.secrets"
 	chmod 600 "$dir/ipsec.secrets"
-	ip netns exec "$ns" env VPNECMP_CLI="$VPNECMP" "$LS_DIR/pluto" --nofork \
-		--config "$dir/ipsec.conf" --rundir "$dir/run" --nssdir "$dir/nss" \
-		--secretsfile "$dir/ipsec.secrets" --ipsecdir "$dir" \
-		--logfile "$dir/pluto.log" >"$dir/pluto.out" 2>&1 &
+	# pluto insists on /usr/libexec/ipsec/addconn (compiled in): the
+	# unpacked copy is mounted there, in pluto's own mount namespace
+	# (ip netns exec makes one), over a tmpfs: /usr is read-only here
+	if [ "$LS_DIR" != /usr/libexec/ipsec ]; then
+		mnt="mount -t tmpfs tmpfs /usr/libexec && mkdir /usr/libexec/ipsec &&
+			mount --bind $LS_DIR /usr/libexec/ipsec &&"
+	fi
+	ip netns exec "$ns" sh -c "${mnt:-} exec env VPNECMP_CLI=$VPNECMP \
+		/usr/libexec/ipsec/pluto --nofork --config $dir/ipsec.conf \
+		--rundir $dir/run --nssdir $dir/nss --secretsfile $dir/ipsec.secrets \
+		--ipsecdir $dir --dumpdir $dir/run --logfile $dir/pluto.log" \
+		>"$dir/pluto.out" 2>&1 &
 	DAEMON_PIDS="$DAEMON_PIDS $!"
 	busywait 30000 test -S "$dir/run/pluto.ctl" || { echo "pluto $side did not start"; return 1; }
 	ip netns exec "$ns" "$LS_DIR/addconn" --config "$dir/ipsec.conf" \
@@ -212,8 +220,10 @@ signal_owner()
 	kill -HUP "$DAEMON_PID"
 	wait_members "1 2" || fail "a reload did not re-assert the bgp feeder's view"
 
-	# stopped: no owner any more (the registry is removed)
+	# stopped: no owner any more (the registry is removed); after a reload
+	# the feeders must still be bound to the running file (exit 0, no crash)
 	daemon_stop
+	expect_eq "$DAEMON_RC" 0 "the daemon's exit status on SIGTERM after a reload"
 	vx event t1 bgp down || fail "a write after the daemon stopped was refused"
 	vx event t1 bgp up
 	# killed: its registry stays behind, but names a dead process

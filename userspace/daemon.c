@@ -54,7 +54,14 @@ static const struct vd_feeder *const vd_feeders[] = {
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
 
-static struct vd_conf vd_conf;
+/*
+ * The running configuration.  Feeders keep the pointer they were opened
+ * with, so a reload loads the new file into the other slot and switches
+ * vd_cur only once it is committed: the running one stays where the
+ * feeders look until they are closed, and the committed one does not move.
+ */
+static struct vd_conf vd_confs[2];
+static struct vd_conf *vd_cur = &vd_confs[0];
 static struct vpnecmp_nl *vd_ev;	/* module events, NULL while unloaded */
 static struct vpnecmp_nl *vd_cmd;	/* requests */
 static bool vd_journal;
@@ -133,7 +140,7 @@ void vd_signal_sync(struct vd_path *path, enum vpnecmp_signal signal, bool up, c
  */
 static bool vd_feeder_writes_alone(const struct vd_path *p, unsigned int s)
 {
-	const char *src = vd_signal_source(&vd_conf, p, s);
+	const char *src = vd_signal_source(vd_cur, p, s);
 
 	return !src || strcmp(src, "libreswan");
 }
@@ -198,8 +205,8 @@ static void vd_push_path(const struct vd_path *p)
 /* After the module (re)appears or the file is applied: our view, whole. */
 static void vd_push_signals(void)
 {
-	for (unsigned int i = 0; i < vd_conf.npaths; i++)
-		vd_push_path(&vd_conf.paths[i]);
+	for (unsigned int i = 0; i < vd_cur->npaths; i++)
+		vd_push_path(&vd_cur->paths[i]);
 	vd_feeders_resend();
 }
 
@@ -216,7 +223,7 @@ int vd_reapply_path(struct vd_path *path)
 
 	if (!vd_cmd)
 		return 0;
-	ret = vd_apply_path(&vd_conf, path);
+	ret = vd_apply_path(vd_cur, path);
 	if (ret == -EAGAIN)
 		return ret;
 	if (ret < 0) {
@@ -237,8 +244,8 @@ int vd_reapply_path(struct vd_path *path)
  */
 static void vd_release_signals(void)
 {
-	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
-		struct vd_path *p = &vd_conf.paths[i];
+	for (unsigned int i = 0; i < vd_cur->npaths; i++) {
+		struct vd_path *p = &vd_cur->paths[i];
 
 		for (int s = VPNECMP_SIGNAL_DPD; s <= VPNECMP_SIGNAL_PROBE; s++) {
 			if (p->sig[s] || !(p->signals & (1U << s)) ||
@@ -272,7 +279,7 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		       old < 0 ? "-" : vpnecmp_path_state_name(old),
 		       vpnecmp_path_state_name(state),
 		       reason < 0 ? "-" : vpnecmp_reason_name(reason));
-		p = vd_conf_path(&vd_conf, name);
+		p = vd_conf_path(vd_cur, name);
 		if (!p)
 			return 0;
 		p->state = state;
@@ -280,7 +287,7 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		if (state == VPNECMP_PATH_DOWN && reason >= VPNECMP_REASON_DPD &&
 		    reason <= VPNECMP_REASON_PROBE) {
 			unsigned int s = (unsigned int)reason - 1;
-			const char *src = vd_signal_source(&vd_conf, p, s);
+			const char *src = vd_signal_source(vd_cur, p, s);
 
 			if (src && p->sig[s] && vd_feeder_writes_alone(p, s))
 				vd_log(4, "path %s: pulled for %s, which the %s feeder reports up: someone else set it (\"vpnecmp event ... force\"); it holds until the feeder's next change, a reload or a restart",
@@ -331,7 +338,7 @@ static int vd_module_up(void)
 		vd_module_gone();
 		return -1;
 	}
-	if (vd_apply(&vd_conf))
+	if (vd_apply(vd_cur))
 		return -1;
 	vd_push_signals();
 	return 0;
@@ -361,7 +368,7 @@ void vd_reapply(void)
 {
 	if (!vd_cmd)
 		return;
-	if (vd_apply(&vd_conf))
+	if (vd_apply(vd_cur))
 		vd_log(3, "could not apply the waiting paths");
 	vd_push_signals();
 }
@@ -375,47 +382,47 @@ void vd_reapply(void)
  */
 static void vd_reload(const char *file)
 {
-	struct vd_conf next;
+	struct vd_conf *next = vd_cur == &vd_confs[0] ? &vd_confs[1] : &vd_confs[0];
 	char err[512];
 
 	vd_log(6, "reloading %s", file);
-	if (vd_conf_load(file, &next, err, sizeof(err))) {
+	if (vd_conf_load(file, next, err, sizeof(err))) {
 		vd_log(3, "%s", err);
 		vd_log(3, "%s has errors: keeping the running configuration", file);
 		return;
 	}
 	/* What the feeders know of a path survives its file being edited. */
-	for (unsigned int i = 0; i < next.npaths; i++) {
-		struct vd_path *old = vd_conf_path(&vd_conf, next.paths[i].name);
+	for (unsigned int i = 0; i < next->npaths; i++) {
+		struct vd_path *old = vd_conf_path(vd_cur, next->paths[i].name);
 
 		if (!old)
 			continue;
-		memcpy(next.paths[i].sig, old->sig, sizeof(old->sig));
-		next.paths[i].state = old->state;
+		memcpy(next->paths[i].sig, old->sig, sizeof(old->sig));
+		next->paths[i].state = old->state;
 	}
 	vd_quiet = true;
 	vd_feeders_close();
-	if (vd_feeders_open(&next)) {
+	if (vd_feeders_open(next)) {
 		vd_log(3, "%s: a feeder cannot start: keeping the running configuration",
 		       file);
 		goto restore;
 	}
-	if (vd_cmd && vd_apply(&next)) {
+	if (vd_cmd && vd_apply(next)) {
 		vd_log(3, "%s was refused by the module: keeping the running configuration",
 		       file);
 		vd_feeders_close();
 		goto restore;
 	}
 	vd_quiet = false;
-	vd_conf_free(&vd_conf);
-	vd_conf = next;
-	vd_owners_write(&vd_conf);
+	vd_conf_free(vd_cur);
+	vd_cur = next;
+	vd_owners_write(vd_cur);
 	vd_push_signals();
 	return;
 
 restore:
-	vd_conf_free(&next);
-	if (vd_feeders_open(&vd_conf))
+	vd_conf_free(next);
+	if (vd_feeders_open(vd_cur))
 		vd_log(2, "the running configuration's feeders failed to start again");
 	vd_quiet = false;
 	vd_push_signals();
@@ -595,20 +602,20 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 		}
 	}
 
-	if (vd_conf_load(file, &vd_conf, err, sizeof(err))) {
+	if (vd_conf_load(file, vd_cur, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return VPNECMP_EXIT_ERROR;
 	}
 	if (check) {
-		for (unsigned int i = 0; i < vd_conf.npaths; i++)
-			if (!if_nametoindex(vd_conf.paths[i].dev))
+		for (unsigned int i = 0; i < vd_cur->npaths; i++)
+			if (!if_nametoindex(vd_cur->paths[i].dev))
 				fprintf(stderr, "%s:%d: note: path %s: device %s does not exist yet: the daemon will wait for it\n",
-					file, vd_conf.paths[i].line, vd_conf.paths[i].name,
-					vd_conf.paths[i].dev);
-		printf("%s: %u group%s, %u path%s: OK\n", file, vd_conf.ngroups,
-		       vd_conf.ngroups == 1 ? "" : "s", vd_conf.npaths,
-		       vd_conf.npaths == 1 ? "" : "s");
-		vd_conf_free(&vd_conf);
+					file, vd_cur->paths[i].line, vd_cur->paths[i].name,
+					vd_cur->paths[i].dev);
+		printf("%s: %u group%s, %u path%s: OK\n", file, vd_cur->ngroups,
+		       vd_cur->ngroups == 1 ? "" : "s", vd_cur->npaths,
+		       vd_cur->npaths == 1 ? "" : "s");
+		vd_conf_free(vd_cur);
 		return VPNECMP_EXIT_OK;
 	}
 
@@ -628,7 +635,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	}
 
 	vd_log(6, "vpnecmp daemon %s: %s, %u groups, %u paths", VPNECMP_CLI_VERSION, file,
-	       vd_conf.ngroups, vd_conf.npaths);
+	       vd_cur->ngroups, vd_cur->npaths);
 	if (vpnecmp_ctrl_present(ctrl)) {
 		if (vd_module_up()) {
 			/* A file the module refuses at start is an error. */
@@ -639,9 +646,9 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	} else {
 		vd_log(4, "the vpnecmp module is not loaded: waiting for it");
 	}
-	if (vd_feeders_open(&vd_conf))
+	if (vd_feeders_open(vd_cur))
 		return VPNECMP_EXIT_ERROR;
-	vd_owners_write(&vd_conf);
+	vd_owners_write(vd_cur);
 
 	ret = vd_loop(file, sfd, ctrl);
 
@@ -651,7 +658,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	vd_module_gone();
 	vpnecmp_ctrl_close(ctrl);
 	close(sfd);
-	vd_conf_free(&vd_conf);
+	vd_conf_free(vd_cur);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
 
