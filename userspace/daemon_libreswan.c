@@ -117,7 +117,7 @@ static unsigned int ls_count(const char *conn)
 		const char *q = strchr(l, '"');
 		const char *eol = strchr(l, '\n');
 
-		if (q && (!eol || q < eol) && q > l && q[-1] == ' ' && q[-2] == ':' &&
+		if (q && (!eol || q < eol) && q >= l + 2 && q[-1] == ' ' && q[-2] == ':' &&
 		    !strncmp(q + 1, conn, n) && q[1 + n] == '"')
 			count++;
 		l = eol ? eol + 1 : NULL;
