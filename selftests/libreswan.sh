@@ -261,6 +261,10 @@ dpd_dead_peer()
 	[ "$(grep -c "vpnecmp updown: could not" "$TMPDIR_T/cgw/pluto.log")" = "$hookfails" ] ||
 		fail "the hook failed: $(grep "vpnecmp updown: could not" "$TMPDIR_T/cgw/pluto.log" | tail -1)"
 
+	# the healthy tunnel never moved
+	expect_eq "$(jq -s '[.[] | select(.path == "t2" and .new_state == "down")] | length' "$mon")" 0 \
+		"transitions of t2 to down while only tunnel 1's peer was silent"
+
 	underlay_drop 1 off
 	busywait 60000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = '1 2' ]" ||
 		fail "t1 did not return once its peer answered again"
