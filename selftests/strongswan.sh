@@ -31,7 +31,9 @@ ike_env()
 dpd_dead_peer_env() { ike_env; }
 child_deleted_env() { ike_env; }
 on_pull_restart_env() { ike_env; }
-ipsec_conf_env() { ike_env; }
+# ipsec.conf (starter) knows marks, not XFRM interface ids: VTIs
+# shellcheck disable=SC2034 # read by topo.sh
+ipsec_conf_env() { TOPO_KIND=vti; TOPO_IKE=1; }
 
 # ike_up [FEEDER_LINES...]: both charons, both tunnels established, the
 # daemon running with FEEDER_LINES, both paths in the group
@@ -166,7 +168,7 @@ ipsec_conf()
 	local conf=$TMPDIR_T/vpnecmp.conf out
 
 	[ -x /usr/lib/ipsec/starter ] || { ktap_print_msg "no strongswan-starter"; RET=1; return; }
-	swanctl_conf aws "$TMPDIR_T/aws.swanctl.conf"
+	SWANCTL_TAG=mark swanctl_conf aws "$TMPDIR_T/aws.swanctl.conf"
 	charon_start aws "$TMPDIR_T/aws.swanctl.conf" || { fail "aws charon"; return; }
 	starter_start cgw || { fail "starter"; return; }
 	# ipsec.conf's conn names are the IKE and CHILD SA names over VICI
@@ -174,7 +176,7 @@ ipsec_conf()
 		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2"
 	daemon_start "$conf" || { fail "daemon"; return; }
 	busywait 30000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show | jq -r '[.[].state] | join(\" \")')\" = 'up up' ]" ||
-		{ fail "tunnels from ipsec.conf did not come up"; return; }
+		{ fail "tunnels from ipsec.conf did not come up: $(vx -br path show | tr '\n' ';') SAs: $(ip -n "$CGW" xfrm state | grep -E '^src|if_id|encap|mark' | tr '\n\t' '; ')"; return; }
 	wait_members "1 2" || fail "both paths in the group"
 	grep -q "path t1: dpd" "$DAEMON_LOG" && fail "dpd of t1 moved while its ipsec.conf connection was up"
 	# charon deletes the IKE SA of an ipsec.conf connection: seen over VICI
