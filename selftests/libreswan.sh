@@ -133,18 +133,15 @@ ls_up()
 	for ns in "$CGW" "$AWS"; do
 		ip -n "$ns" link del t1 && ip -n "$ns" link del t2 || return 1
 	done
-	# pluto makes ipsecN when the connection comes up; the gateway's are
-	# made here (pluto uses a device that is there), so that the nexthop
-	# over ipsec2 can exist while tunnel 2 is down
-	ip -n "$CGW" link add ipsec1 type xfrm if_id 1 &&
-		ip -n "$CGW" link add ipsec2 type xfrm if_id 2 || return 1
 	pluto_start aws || return 1
 	pluto_start cgw || return 1
 	busywait 30000 sh -c "[ \"\$('$LS_DIR/whack' --ctlsocket $TMPDIR_T/cgw/run/pluto.ctl --trafficstatus 2>/dev/null | grep -c ': \"tun-1\"')\" -ge 1 ]" ||
 		{ ktap_print_msg "tunnel 1 did not come up"; return 1; }
+	# pluto makes ipsecN when it adds the connection
 	for i in 1 2; do
-		ip -n "$CGW" link set "ipsec$i" up || return 1
-		# the cloud side's: only once its tunnel is up
+		busywait 10000 ip -n "$CGW" link show "ipsec$i" >/dev/null 2>&1 ||
+			{ ktap_print_msg "pluto made no ipsec$i"; return 1; }
+		ip -n "$CGW" link set "ipsec$i" up
 		ip -n "$AWS" link set "ipsec$i" up 2>/dev/null
 	done
 	ip -n "$CGW" -batch - <<-EOF2 || return 1
@@ -295,12 +292,19 @@ child_deleted()
 		fail "t1 did not return with its new CHILD SA"
 }
 
-resync_env() { pluto_env; LS_HOOK=0; LS_START="start add"; }
+resync_env() { pluto_env; LS_HOOK=0; }
 resync()
 {
-	# tunnel 2 is not started and no hook runs: only the daemon's
+	local out
+
+	# tunnel 2 is taken down and no hook runs: only the daemon's
 	# trafficstatus resync can tell the module about dpd
 	ls_up || { fail "setup"; return; }
+	busywait 30000 sh -c "[ \"\$('$LS_DIR/whack' --ctlsocket $TMPDIR_T/cgw/run/pluto.ctl --trafficstatus 2>/dev/null | grep -c ': \"tun-2\"')\" -ge 1 ]" ||
+		{ fail "tunnel 2 did not come up"; return; }
+	out=$(whack_do cgw --name tun-2 --terminate 2>&1) || fail "whack --terminate: $out"
+	busywait 10000 sh -c "[ \"\$('$LS_DIR/whack' --ctlsocket $TMPDIR_T/cgw/run/pluto.ctl --trafficstatus 2>/dev/null | grep -c ': \"tun-2\"')\" = 0 ]" ||
+		{ fail "tunnel 2 still has SAs"; return; }
 	# the paths as the daemon's file has them, so that it keeps them
 	ls_paths signals sa,dpd || { fail "paths"; return; }
 	# a stale dpd down, from before the daemon ran
