@@ -256,7 +256,7 @@ dpd_dead_peer()
 		fail "t1 still in the group 30 s after its peer went silent"
 	down=$(event_ms "$mon" t1 down cause_ns "$t0")
 	reason=$(jq -rs '[.[] | select(.path == "t1" and .new_state == "down")][-1].reason' "$mon")
-	[ -n "$down" ] && ktap_print_msg "DPD-fed detection (libreswan): $((down - t0)) ms after the peer went silent (dpddelay 1 s, retransmit-timeout 3 s), first signal down: $reason"
+	[ -n "$down" ] && ktap_print_msg "DPD-fed detection (libreswan): $((down - t0)) ms after the peer went silent (dpddelay 1 s, retransmit-timeout 10 s), first signal down: $reason"
 	busywait 10000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show t1 | jq -r '.[0].signals_up | index(\"dpd\") != null')\" = false ]" ||
 		fail "the updown hook did not set dpd of t1 down"
 	[ "$(grep -c "vpnecmp updown: could not" "$TMPDIR_T/cgw/pluto.log")" = "$hookfails" ] ||
