@@ -18,6 +18,9 @@ PKGS="build-essential kmod bc cpio pkg-config make gcc
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 debootstrap
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
+      strongswan-starter
+      libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 libnss3-tools libunbound8
+      libcurl3-nss libcap-ng0
       bird2 gnuplot-nox dkms man-db
       flex bison libelf-dev libssl-dev"
 
@@ -29,9 +32,13 @@ for p in $PKGS; do
 	*) missing="$missing $p" ;;
 	esac
 done
+# libreswan conflicts with strongSwan: its .deb is unpacked into
+# build/libreswan (scripts/libreswan.sh), its libraries are in PKGS.
 # sid's kernel, last: a failure there only takes that kernel out of the
 # tests (check.sh reports it skipped, with the reason).
 sid_kernel() {
+	"$(dirname "$0")/libreswan.sh" ||
+		echo "deps: no libreswan; selftests/libreswan.sh will be skipped" >&2
 	"$(dirname "$0")/sid-kernel.sh" ||
 		echo "deps: no sid kernel; its tests will be skipped" >&2
 }

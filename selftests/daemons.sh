@@ -69,7 +69,8 @@ swanctl_do()
 }
 
 # swanctl_conf SIDE FILE: route-based tunnels 1 and 2 of topo.sh (XFRM
-# interfaces, if_id I), IKEv2 with pre-shared keys, DPD every second.
+# interfaces, if_id I; with SWANCTL_TAG=mark, VTIs, mark I), IKEv2 with
+# pre-shared keys, DPD every second.
 # The gateway initiates and restarts on DPD; the cloud side only responds.
 swanctl_conf()
 {
@@ -104,8 +105,8 @@ swanctl_conf()
 					tun-$i {
 						local_ts = 0.0.0.0/0
 						remote_ts = 0.0.0.0/0
-						if_id_in = $i
-						if_id_out = $i
+						${SWANCTL_TAG:-if_id}_in = $i
+						${SWANCTL_TAG:-if_id}_out = $i
 						esp_proposals = aes128gcm16
 						start_action = $start
 						dpd_action = $dpd

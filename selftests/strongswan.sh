@@ -3,7 +3,8 @@
 #
 # Two strongSwan charons (gateway and "cloud") bring up the two route-based
 # tunnels of topo.sh (XFRM interfaces, IKEv2, PSK) and "vpnecmp daemon"
-# follows them over VICI.  If a case fails, a tunnel whose IKE peer died, or
+# follows them over VICI; ipsec_conf: the gateway's charon started the
+# legacy way, by strongswan-starter from an ipsec.conf.  If a case fails, a tunnel whose IKE peer died, or
 # whose CHILD_SA charon deleted, would stay in the nexthop group; or a path
 # pulled by the prober would be left for the far side's own DPD to notice.
 #
@@ -13,6 +14,7 @@ ALL_TESTS="
 	dpd_dead_peer
 	child_deleted
 	on_pull_restart
+	ipsec_conf
 "
 
 source "$(dirname "$0")/lib.sh"
@@ -29,6 +31,9 @@ ike_env()
 dpd_dead_peer_env() { ike_env; }
 child_deleted_env() { ike_env; }
 on_pull_restart_env() { ike_env; }
+# ipsec.conf (starter) knows marks, not XFRM interface ids: VTIs
+# shellcheck disable=SC2034 # read by topo.sh
+ipsec_conf_env() { TOPO_KIND=vti; TOPO_IKE=1; }
 
 # ike_up [FEEDER_LINES...]: both charons, both tunnels established, the
 # daemon running with FEEDER_LINES, both paths in the group
@@ -110,6 +115,77 @@ on_pull_restart()
 	esp_drop 1 off
 	busywait 30000 sh -c "[ \"\$(ip -n $CGW -j nexthop show id 100 | jq -r '[.[0].group[].id] | sort | map(tostring) | join(\" \")')\" = '1 2' ]" ||
 		fail "t1 did not return"
+}
+
+# starter_start SIDE: the legacy way, strongswan-starter reading
+# Documentation/examples/strongswan/ipsec.conf (the AWS-generated
+# configuration is an ipsec.conf) and starting charon, which loads both the
+# stroke plugin (for starter) and vici (for vpnecmp daemon)
+starter_start()
+{
+	local side=$1 ns dir=$TMPDIR_T/$1 i
+
+	ns=$(side_ns "$side")
+	mkdir -p "$dir"
+	cat > "$dir/strongswan.conf" <<-EOF
+	charon {
+		load = random nonce openssl kdf pem pkcs1 pubkey kernel-netlink socket-default stroke vici
+		install_routes = no
+		retransmit_tries = 2
+		retransmit_timeout = 0.5
+		retransmit_base = 1.2
+		plugins {
+			stroke {
+				secrets_file = $dir/ipsec.secrets
+			}
+			vici {
+				socket = unix://$dir/charon.vici
+			}
+		}
+		filelog {
+			log {
+				path = $dir/charon.log
+				time_format = %T
+				default = 1
+			}
+		}
+	}
+	EOF
+	# the documentation's file, as it is (its addresses are topo.sh's)
+	cp "$SRCDIR/Documentation/examples/strongswan/ipsec.conf" "$dir/ipsec.conf"
+	for i in 1 2; do
+		echo "$(tun_local "$i") $(tun_remote "$i") : PSK \"vpnecmp-selftest-tunnel-$i\""
+	done > "$dir/ipsec.secrets"
+	ip netns exec "$ns" sh -c "mount -t tmpfs tmpfs /run &&
+		STRONGSWAN_CONF=$dir/strongswan.conf exec /usr/lib/ipsec/starter --nofork --conf $dir/ipsec.conf" \
+		>"$dir/starter.out" 2>&1 &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	busywait 30000 test -S "$dir/charon.vici" || { echo "starter/charon $side did not start"; return 1; }
+}
+
+ipsec_conf()
+{
+	local conf=$TMPDIR_T/vpnecmp.conf out
+
+	[ -x /usr/lib/ipsec/starter ] || { ktap_print_msg "no strongswan-starter"; RET=1; return; }
+	SWANCTL_TAG=mark swanctl_conf aws "$TMPDIR_T/aws.swanctl.conf"
+	charon_start aws "$TMPDIR_T/aws.swanctl.conf" || { fail "aws charon"; return; }
+	starter_start cgw || { fail "starter"; return; }
+	# ipsec.conf's conn names are the IKE and CHILD SA names over VICI
+	daemon_conf "$conf" "strongswan socket $TMPDIR_T/cgw/charon.vici" \
+		"ike t1 conn tun-1 child tun-1" "ike t2 conn tun-2 child tun-2"
+	daemon_start "$conf" || { fail "daemon"; return; }
+	busywait 30000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show | jq -r '[.[].state] | join(\" \")')\" = 'up up' ]" ||
+		{ fail "tunnels from ipsec.conf did not come up: $(vx -br path show | tr '\n' ';') SAs: $(ip -n "$CGW" xfrm state | grep -E '^src|if_id|encap|mark' | tr '\n\t' '; ')"; return; }
+	wait_members "1 2" || fail "both paths in the group"
+	# charon deletes the IKE SA of an ipsec.conf connection: seen over VICI
+	out=$(swanctl_do cgw --terminate --ike tun-1 2>&1) || fail "terminate: $out"
+	daemon_wait_log "path t1: dpd down" || fail "the daemon did not see tun-1's IKE SA go"
+	wait_members "2" || fail "t1 still in the group"
+	# back, as started by the ipsec.conf connection (auto=start, initiate)
+	out=$(swanctl_do cgw --initiate --child tun-1 2>&1) || fail "initiate: $out"
+	wait_members "1 2" || fail "t1 did not return"
+	daemon_wait_log "path t1: dpd up" || fail "dpd of t1 did not come back"
 }
 
 run_tests "$ALL_TESTS"

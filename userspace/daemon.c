@@ -16,6 +16,12 @@
  *                   paths fall back on SA tracking alone
  *   module reload   seen on the generic netlink controller: the file is
  *                   applied again and every feeder's view re-sent
+ *
+ * The signals the feeders own are declared in the owner registry (owner.c)
+ * while the daemon runs: "vpnecmp event" refuses to write them unless told
+ * "force".  A path pulled for a signal its feeder reports up (a forced
+ * write) is logged; the forced value holds until the feeder's next change,
+ * a reload or a restart, which send the feeder's view again.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -32,6 +38,7 @@
 #include "daemon.h"
 #include "waiting.h"
 #include "nl.h"
+#include "owner.h"
 
 static const char *const vd_help[] = {
 	"vpnecmp daemon [ config FILE ] [ check ]",
@@ -44,11 +51,19 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_probe,
 	&vd_feeder_link,
 	&vd_feeder_metrics,
+	&vd_feeder_libreswan,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
 
-static struct vd_conf vd_conf;
+/*
+ * The running configuration.  Feeders keep the pointer they were opened
+ * with, so a reload loads the new file into the other slot and switches
+ * vd_cur only once it is committed: the running one stays where the
+ * feeders look until they are closed, and the committed one does not move.
+ */
+static struct vd_conf vd_confs[2];
+static struct vd_conf *vd_cur = &vd_confs[0];
 static struct vpnecmp_nl *vd_ev;	/* module events, NULL while unloaded */
 static struct vpnecmp_nl *vd_cmd;	/* requests */
 static bool vd_journal;
@@ -86,13 +101,15 @@ static int vd_send_signal(const struct vd_path *path, enum vpnecmp_signal signal
 	return vpnecmp_signal_send(vd_cmd, path->name, signal, up);
 }
 
-void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+static void vd_signal_set(struct vd_path *path, enum vpnecmp_signal signal, bool up,
+			  const char *why, bool always)
 {
-	if (path->sig[signal] == up)
+	if (path->sig[signal] == up && !always)
 		return;
+	if (path->sig[signal] != up)
+		vd_log(up ? 6 : 4, "path %s: %s %s (%s)", path->name,
+		       vpnecmp_signal_name(signal), up ? "up" : "down", why);
 	path->sig[signal] = up;
-	vd_log(up ? 6 : 4, "path %s: %s %s (%s)", path->name, vpnecmp_signal_name(signal),
-	       up ? "up" : "down", why);
 	/* Without the module, vd_module_up() sends the whole view later. */
 	if (!(path->signals & (1U << signal)) || !vd_cmd || vd_quiet)
 		return;
@@ -103,16 +120,15 @@ void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const 
 
 static int vd_send_tier(const struct vd_path *path)
 {
-	struct vpnecmp_req *req;
+	struct vpnecmp_path_obj o = {
+		.name = path->name,
+		.has = VPNECMP_PATH_HAS_TIER,
+		.tier = vd_path_tier(path),
+	};
 
 	if (!vd_cmd)
 		return -ENOENT;
-	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_PATH_SET, false);
-	vpnecmp_req_nest_start(req, VPNECMP_A_PATH);
-	vpnecmp_req_put_string(req, VPNECMP_PATH_A_NAME, path->name);
-	vpnecmp_req_put_u32(req, VPNECMP_PATH_A_TIER, vd_path_tier(path));
-	vpnecmp_req_nest_end(req);
-	return vpnecmp_req_run(req, NULL, NULL);
+	return vpnecmp_path_send(vd_cmd, VPNECMP_CMD_PATH_SET, &o);
 }
 
 void vd_degrade(struct vd_path *path, bool degraded, const char *why)
@@ -131,6 +147,68 @@ void vd_degrade(struct vd_path *path, bool degraded, const char *why)
 		vd_log(3, "path %s: could not change its tier in the module", path->name);
 }
 
+void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+{
+	vd_signal_set(path, signal, up, why, false);
+}
+
+void vd_signal_sync(struct vd_path *path, enum vpnecmp_signal signal, bool up, const char *why)
+{
+	vd_signal_set(path, signal, up, why, true);
+}
+
+/*
+ * A feeder whose view is not all in path->sig: the libreswan hook writes
+ * the module itself, so only that feeder knows what to send (its resend).
+ */
+static bool vd_feeder_writes_alone(const struct vd_path *p, unsigned int s)
+{
+	const char *src = vd_signal_source(vd_cur, p, s);
+
+	return !src || strcmp(src, "libreswan");
+}
+
+static void vd_feeders_resend(void)
+{
+	for (unsigned int i = 0; i < VD_NFEEDERS; i++)
+		if (vd_feeders[i]->resend)
+			vd_feeders[i]->resend();
+}
+
+/* The owner registry: the signals this daemon's feeders feed. */
+static void vd_owners_write(const struct vd_conf *conf)
+{
+	struct vpnecmp_owner *o = calloc((size_t)conf->npaths * 3 + 1, sizeof(*o));
+	unsigned int n = 0;
+	int ret;
+
+	if (!o) {
+		vd_log(3, "signal owners: out of memory");
+		return;
+	}
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		const struct vd_path *p = &conf->paths[i];
+
+		for (unsigned int s = VPNECMP_SIGNAL_DPD; s <= VPNECMP_SIGNAL_PROBE; s++) {
+			const char *src = vd_signal_source(conf, p, s);
+
+			if (!src)
+				continue;
+			snprintf(o[n].path, sizeof(o[n].path), "%s", p->name);
+			o[n].signal = s;
+			snprintf(o[n].source, sizeof(o[n].source), "%s", src);
+			o[n].pid = getpid();
+			snprintf(o[n].conf, sizeof(o[n].conf), "%s", conf->file);
+			n++;
+		}
+	}
+	ret = vpnecmp_owner_write(o, n);
+	if (ret)
+		vd_log(4, "signal owners: could not write the registry: %s (\"vpnecmp event\" will not know which signals this daemon feeds)",
+		       strerror(-ret));
+	free(o);
+}
+
 /* Our view of one path, whole. */
 static void vd_push_path(const struct vd_path *p)
 {
@@ -141,7 +219,8 @@ static void vd_push_path(const struct vd_path *p)
 	if (!vd_cmd)
 		return;
 	for (unsigned int s = 0; s < 3; s++)
-		if ((p->signals & (1U << ours[s])) && vd_send_signal(p, ours[s], p->sig[ours[s]]))
+		if ((p->signals & (1U << ours[s])) && vd_feeder_writes_alone(p, ours[s]) &&
+		    vd_send_signal(p, ours[s], p->sig[ours[s]]))
 			vd_log(3, "path %s: could not send the %s signal", p->name,
 			       vpnecmp_signal_name(ours[s]));
 }
@@ -149,8 +228,9 @@ static void vd_push_path(const struct vd_path *p)
 /* After the module (re)appears or the file is applied: our view, whole. */
 static void vd_push_signals(void)
 {
-	for (unsigned int i = 0; i < vd_conf.npaths; i++)
-		vd_push_path(&vd_conf.paths[i]);
+	for (unsigned int i = 0; i < vd_cur->npaths; i++)
+		vd_push_path(&vd_cur->paths[i]);
+	vd_feeders_resend();
 }
 
 /*
@@ -166,7 +246,7 @@ int vd_reapply_path(struct vd_path *path)
 
 	if (!vd_cmd)
 		return 0;
-	ret = vd_apply_path(&vd_conf, path);
+	ret = vd_apply_path(vd_cur, path);
 	if (ret == -EAGAIN)
 		return ret;
 	if (ret < 0) {
@@ -174,19 +254,25 @@ int vd_reapply_path(struct vd_path *path)
 		       strerror(-ret));
 		return ret;
 	}
-	if (!ret)
+	if (!ret) {
 		vd_push_path(path);
+		vd_feeders_resend();
+	}
 	return 0;
 }
 
-/* Stopping: what we held down goes back up, the kernel keeps watching SAs. */
+/*
+ * Stopping: what we held down goes back up, the kernel keeps watching SAs.
+ * The libreswan hook goes on feeding dpd without us: its signals stay.
+ */
 static void vd_release_signals(void)
 {
-	for (unsigned int i = 0; i < vd_conf.npaths; i++) {
-		struct vd_path *p = &vd_conf.paths[i];
+	for (unsigned int i = 0; i < vd_cur->npaths; i++) {
+		struct vd_path *p = &vd_cur->paths[i];
 
 		for (int s = VPNECMP_SIGNAL_DPD; s <= VPNECMP_SIGNAL_PROBE; s++) {
-			if (p->sig[s] || !(p->signals & (1U << s)))
+			if (p->sig[s] || !(p->signals & (1U << s)) ||
+			    !vd_feeder_writes_alone(p, (unsigned int)s))
 				continue;
 			vd_log(6, "path %s: releasing the %s signal", p->name,
 			       vpnecmp_signal_name(s));
@@ -227,10 +313,20 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		       old < 0 ? "-" : vpnecmp_path_state_name(old),
 		       vpnecmp_path_state_name(state),
 		       reason < 0 ? "-" : vpnecmp_reason_name(reason));
-		p = vd_conf_path(&vd_conf, name);
+		p = vd_conf_path(vd_cur, name);
 		if (!p)
 			return 0;
 		p->state = state;
+		/* dpd, bgp, probe: reasons 2, 3, 4 for signals 1, 2, 3 */
+		if (state == VPNECMP_PATH_DOWN && reason >= VPNECMP_REASON_DPD &&
+		    reason <= VPNECMP_REASON_PROBE) {
+			unsigned int s = (unsigned int)reason - 1;
+			const char *src = vd_signal_source(vd_cur, p, s);
+
+			if (src && p->sig[s] && vd_feeder_writes_alone(p, s))
+				vd_log(4, "path %s: pulled for %s, which the %s feeder reports up: someone else set it (\"vpnecmp event ... force\"); it holds until the feeder's next change, a reload or a restart",
+				       name, vpnecmp_signal_name(s), src);
+		}
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++)
 			if (vd_feeders[i]->path_state)
 				vd_feeders[i]->path_state(p, state, reason);
@@ -276,7 +372,7 @@ static int vd_module_up(void)
 		vd_module_gone();
 		return -1;
 	}
-	if (vd_apply(&vd_conf))
+	if (vd_apply(vd_cur))
 		return -1;
 	vd_push_signals();
 	return 0;
@@ -306,7 +402,7 @@ void vd_reapply(void)
 {
 	if (!vd_cmd)
 		return;
-	if (vd_apply(&vd_conf))
+	if (vd_apply(vd_cur))
 		vd_log(3, "could not apply the waiting paths");
 	vd_push_signals();
 }
@@ -320,46 +416,47 @@ void vd_reapply(void)
  */
 static void vd_reload(const char *file)
 {
-	struct vd_conf next;
+	struct vd_conf *next = vd_cur == &vd_confs[0] ? &vd_confs[1] : &vd_confs[0];
 	char err[512];
 
 	vd_log(6, "reloading %s", file);
-	if (vd_conf_load(file, &next, err, sizeof(err))) {
+	if (vd_conf_load(file, next, err, sizeof(err))) {
 		vd_log(3, "%s", err);
 		vd_log(3, "%s has errors: keeping the running configuration", file);
 		return;
 	}
 	/* What the feeders know of a path survives its file being edited. */
-	for (unsigned int i = 0; i < next.npaths; i++) {
-		struct vd_path *old = vd_conf_path(&vd_conf, next.paths[i].name);
+	for (unsigned int i = 0; i < next->npaths; i++) {
+		struct vd_path *old = vd_conf_path(vd_cur, next->paths[i].name);
 
 		if (!old)
 			continue;
-		memcpy(next.paths[i].sig, old->sig, sizeof(old->sig));
-		next.paths[i].state = old->state;
+		memcpy(next->paths[i].sig, old->sig, sizeof(old->sig));
+		next->paths[i].state = old->state;
 	}
 	vd_quiet = true;
 	vd_feeders_close();
-	if (vd_feeders_open(&next)) {
+	if (vd_feeders_open(next)) {
 		vd_log(3, "%s: a feeder cannot start: keeping the running configuration",
 		       file);
 		goto restore;
 	}
-	if (vd_cmd && vd_apply(&next)) {
+	if (vd_cmd && vd_apply(next)) {
 		vd_log(3, "%s was refused by the module: keeping the running configuration",
 		       file);
 		vd_feeders_close();
 		goto restore;
 	}
 	vd_quiet = false;
-	vd_conf_free(&vd_conf);
-	vd_conf = next;
+	vd_conf_free(vd_cur);
+	vd_cur = next;
+	vd_owners_write(vd_cur);
 	vd_push_signals();
 	return;
 
 restore:
-	vd_conf_free(&next);
-	if (vd_feeders_open(&vd_conf))
+	vd_conf_free(next);
+	if (vd_feeders_open(vd_cur))
 		vd_log(2, "the running configuration's feeders failed to start again");
 	vd_quiet = false;
 	vd_push_signals();
@@ -539,20 +636,20 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 		}
 	}
 
-	if (vd_conf_load(file, &vd_conf, err, sizeof(err))) {
+	if (vd_conf_load(file, vd_cur, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return VPNECMP_EXIT_ERROR;
 	}
 	if (check) {
-		for (unsigned int i = 0; i < vd_conf.npaths; i++)
-			if (!if_nametoindex(vd_conf.paths[i].dev))
+		for (unsigned int i = 0; i < vd_cur->npaths; i++)
+			if (!if_nametoindex(vd_cur->paths[i].dev))
 				fprintf(stderr, "%s:%d: note: path %s: device %s does not exist yet: the daemon will wait for it\n",
-					file, vd_conf.paths[i].line, vd_conf.paths[i].name,
-					vd_conf.paths[i].dev);
-		printf("%s: %u group%s, %u path%s: OK\n", file, vd_conf.ngroups,
-		       vd_conf.ngroups == 1 ? "" : "s", vd_conf.npaths,
-		       vd_conf.npaths == 1 ? "" : "s");
-		vd_conf_free(&vd_conf);
+					file, vd_cur->paths[i].line, vd_cur->paths[i].name,
+					vd_cur->paths[i].dev);
+		printf("%s: %u group%s, %u path%s: OK\n", file, vd_cur->ngroups,
+		       vd_cur->ngroups == 1 ? "" : "s", vd_cur->npaths,
+		       vd_cur->npaths == 1 ? "" : "s");
+		vd_conf_free(vd_cur);
 		return VPNECMP_EXIT_OK;
 	}
 
@@ -572,7 +669,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	}
 
 	vd_log(6, "vpnecmp daemon %s: %s, %u groups, %u paths", VPNECMP_CLI_VERSION, file,
-	       vd_conf.ngroups, vd_conf.npaths);
+	       vd_cur->ngroups, vd_cur->npaths);
 	if (vpnecmp_ctrl_present(ctrl)) {
 		if (vd_module_up()) {
 			/* A file the module refuses at start is an error. */
@@ -583,18 +680,20 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	} else {
 		vd_log(4, "the vpnecmp module is not loaded: waiting for it");
 	}
-	if (vd_feeders_open(&vd_conf))
+	if (vd_feeders_open(vd_cur))
 		return VPNECMP_EXIT_ERROR;
+	vd_owners_write(vd_cur);
 
 	ret = vd_loop(file, sfd, ctrl);
 
+	vpnecmp_owner_remove();
 	vd_feeders_close();
 	vpnecmp_waiting_clear();
 	vd_release_signals();
 	vd_module_gone();
 	vpnecmp_ctrl_close(ctrl);
 	close(sfd);
-	vd_conf_free(&vd_conf);
+	vd_conf_free(vd_cur);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
 

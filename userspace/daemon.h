@@ -21,6 +21,8 @@
 
 #define VD_DEFAULT_CONF		"/etc/vpnecmp/vpnecmp.conf"
 #define VD_DEFAULT_VICI		"/var/run/charon.vici"
+#define VD_DEFAULT_PLUTO	"/run/pluto/pluto.ctl"
+#define VD_DEFAULT_WHACK	"/usr/libexec/ipsec/whack"
 #define VD_MAX_PREFIXES		8
 #define VD_PROBE_INTERVAL_MS	100
 #define VD_PROBE_MULTIPLIER	3
@@ -77,9 +79,13 @@ struct vd_path {
 	uint32_t hold_up;
 	int line;
 
-	/* strongSwan feeder: dpd follows this IKE SA (and CHILD_SA) */
+	/*
+	 * IKE feeder: dpd follows this IKE SA (and CHILD_SA) of charon, or the
+	 * IPsec SAs of this connection of pluto (conf->libreswan)
+	 */
 	char ike[64];
 	char child[64];
+	int ike_line;
 
 	/* BGP feeder: bgp is up while this table holds a matching route */
 	uint32_t bgp_table;
@@ -127,10 +133,20 @@ struct vd_conf {
 	struct vd_path *paths;
 	unsigned int npaths;
 	bool strongswan;
+	int strongswan_line;
 	char vici[108];
 	enum vd_on_pull on_pull;
 	char metrics[256];	/* Prometheus text file the daemon writes, "" none */
+	/* libreswan: "ike" lines name pluto's connections */
+	bool libreswan;
+	char pluto[108];		/* pluto's control socket */
+	char whack[256];		/* the whack binary */
+	char file[256];			/* the file's name, for the owner registry */
 };
+
+/* The feeder that owns signal s of p, NULL if none (the daemon does not feed it). */
+const char *vd_signal_source(const struct vd_conf *conf, const struct vd_path *p,
+			     unsigned int s);
 
 /* daemon_conf.c */
 /* 0, or -1 with "FILE:LINE: what is wrong" in err; prints nothing. */
@@ -207,6 +223,9 @@ void vd_signal(struct vd_path *path, enum vpnecmp_signal signal, bool up,
 	       const char *why);
 /* path worse than its SLA (one tier lower in the module), or back */
 void vd_degrade(struct vd_path *path, bool degraded, const char *why);
+/* As vd_signal, but the module is told even when our view did not change. */
+void vd_signal_sync(struct vd_path *path, enum vpnecmp_signal signal, bool up,
+		    const char *why);
 uint64_t vd_now_ms(void);
 /* path's device re-created: vd_apply_path(), then our signals re-sent */
 int vd_reapply_path(struct vd_path *path);
@@ -249,6 +268,12 @@ struct vd_feeder {
 	void (*timer)(uint64_t now);
 	/* the module pulled or restored a path */
 	void (*path_state)(struct vd_path *path, int state, int reason);
+	/*
+	 * Optional: the module must be told this feeder's whole view again
+	 * (module loaded, file applied); for a feeder whose view is not all
+	 * in path->sig (the libreswan hook writes the module directly).
+	 */
+	void (*resend)(void);
 };
 
 extern const struct vd_feeder vd_feeder_vici;
@@ -260,5 +285,6 @@ extern const struct vd_feeder vd_feeder_metrics;
 /* daemon_metrics.c: a path event from the module, for the pull histogram */
 void vd_metrics_path_ntf(const char *path, const char *group, int old, int state,
 			 uint64_t ts_ns, uint64_t cause_ns);
+extern const struct vd_feeder vd_feeder_libreswan;
 
 #endif /* _VPNECMP_DAEMON_H */

@@ -10,6 +10,7 @@
  *   path NAME group GROUP dev DEV nhid NHID local ADDR remote ADDR
  *        [mark MARK | if-id IFID] [weight W] [tier T] [signals LIST] [hold-up MS]
  *   strongswan [socket PATH] [on-pull none|restart|terminate]
+ *   libreswan [socket PATH] [whack PATH]
  *   ike PATH conn IKE_SA [child CHILD_SA]
  *   bgp PATH table TABLE [prefix PREFIX]...
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
@@ -481,6 +482,7 @@ static int vd_parse_strongswan(struct vd_parser *p, struct vd_conf *conf)
 	const char *s;
 
 	conf->strongswan = true;
+	conf->strongswan_line = p->line;
 	while (p->i < p->argc) {
 		const char *key = vd_key(p);
 
@@ -512,6 +514,42 @@ static int vd_parse_strongswan(struct vd_parser *p, struct vd_conf *conf)
 			}
 		} else {
 			vd_perr(p, "\"%s\": unknown keyword for strongswan", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int vd_parse_libreswan(struct vd_parser *p, struct vd_conf *conf)
+{
+	const char *s;
+
+	if (conf->libreswan) {
+		vd_perr(p, "\"libreswan\" given twice");
+		return -1;
+	}
+	conf->libreswan = true;
+	while (p->i < p->argc) {
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
+
+		if (!strcmp(key, "socket") || !strcmp(key, "whack")) {
+			char *to = key[0] == 's' ? conf->pluto : conf->whack;
+			size_t len = key[0] == 's' ? sizeof(conf->pluto) : sizeof(conf->whack);
+
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			if (s[0] != '/' || strlen(s) >= len) {
+				vd_perr(p, "\"%s\": %s must be an absolute path shorter than %zu",
+					s, key, len);
+				return -1;
+			}
+			strcpy(to, s);
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for libreswan", key);
 			return -1;
 		}
 	}
@@ -552,7 +590,8 @@ static int vd_parse_ike(struct vd_parser *p, struct vd_conf *conf)
 		vd_perr(p, "ike \"%s\" needs \"conn NAME\"", path->name);
 		return -1;
 	}
-	conf->strongswan = true;
+	/* charon's, unless the file names libreswan (vd_conf_check) */
+	path->ike_line = p->line;
 	return 0;
 }
 
@@ -821,9 +860,50 @@ static int vd_conf_check(struct vd_parser *p, struct vd_conf *conf)
 		for (int s = 0; s <= VPNECMP_SIGNAL_MAX; s++)
 			path->sig[s] = true;
 	}
+	/* One IKE daemon feeds the "ike" lines: charon, or pluto if named. */
+	if (conf->libreswan && conf->strongswan) {
+		p->line = conf->strongswan_line;
+		vd_perr(p, "\"strongswan\" in a file that names \"libreswan\": the \"ike\" lines follow one IKE daemon");
+		return -1;
+	}
+	for (unsigned int i = 0; i < conf->npaths; i++) {
+		struct vd_path *path = &conf->paths[i];
+
+		if (!path->ike[0])
+			continue;
+		p->line = path->ike_line;
+		if (conf->libreswan && path->child[0]) {
+			vd_perr(p, "\"%s\": libreswan has no child names: a connection is one CHILD SA, name it with \"conn\"",
+				path->child);
+			return -1;
+		}
+		if (!conf->libreswan)
+			conf->strongswan = true;
+	}
 	if (conf->strongswan && !conf->vici[0])
 		strcpy(conf->vici, VD_DEFAULT_VICI);
+	if (conf->libreswan && !conf->pluto[0])
+		strcpy(conf->pluto, VD_DEFAULT_PLUTO);
+	if (conf->libreswan && !conf->whack[0])
+		strcpy(conf->whack, VD_DEFAULT_WHACK);
 	return 0;
+}
+
+const char *vd_signal_source(const struct vd_conf *conf, const struct vd_path *p,
+			     unsigned int s)
+{
+	if (!(p->signals & (1U << s)))
+		return NULL;
+	switch (s) {
+	case VPNECMP_SIGNAL_DPD:
+		return !p->ike[0] ? NULL : conf->libreswan ? "libreswan" : "strongswan";
+	case VPNECMP_SIGNAL_BGP:
+		return p->bgp_table ? "bgp" : NULL;
+	case VPNECMP_SIGNAL_PROBE:
+		return p->probe != VD_PROBE_NONE ? "probe" : NULL;
+	default:
+		return NULL;
+	}
 }
 
 static int vd_split(struct vd_parser *p, char *line)
@@ -854,6 +934,7 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 	FILE *f;
 
 	memset(conf, 0, sizeof(*conf));
+	snprintf(conf->file, sizeof(conf->file), "%s", file);
 	if (errlen)
 		err[0] = '\0';
 	f = fopen(file, "r");
@@ -878,6 +959,8 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			ret = vd_parse_path(&p, conf);
 		} else if (!strcmp(kw, "strongswan")) {
 			ret = vd_parse_strongswan(&p, conf);
+		} else if (!strcmp(kw, "libreswan")) {
+			ret = vd_parse_libreswan(&p, conf);
 		} else if (!strcmp(kw, "ike")) {
 			ret = vd_parse_ike(&p, conf);
 		} else if (!strcmp(kw, "bgp")) {
@@ -893,7 +976,7 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			}
 			empty_line = p.line;
 		} else {
-			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, ike, bgp, probe, metrics, empty)",
+			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, libreswan, ike, bgp, probe, metrics, empty)",
 				kw);
 			ret = -1;
 		}

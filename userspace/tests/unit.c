@@ -551,6 +551,38 @@ static void check_conf(void)
 			":2: argument \"sa,carrier\" is wrong: \"carrier\" is not a signal (sa, dpd, bgp, probe, admin)",
 			&c);
 
+	/* libreswan: the ike lines follow pluto, one IKE daemon per file */
+	check_conf_case("libreswan with ike lines",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"ike p conn tun-1\nlibreswan socket /run/x.ctl\n", "", &c);
+	check_conf_value("libreswan: pluto's socket, whack's default, no strongswan, dpd on",
+			 c.libreswan && !c.strongswan && !strcmp(c.pluto, "/run/x.ctl") &&
+			 !strcmp(c.whack, VD_DEFAULT_WHACK) &&
+			 (c.paths[0].signals & (1U << VPNECMP_SIGNAL_DPD)) &&
+			 !strcmp(vd_signal_source(&c, &c.paths[0], VPNECMP_SIGNAL_DPD), "libreswan"));
+	vd_conf_free(&c);
+	check_conf_case("ike lines without libreswan are charon's",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\nike p conn tun-1\n",
+			"", &c);
+	check_conf_value("strongswan feeds dpd", c.strongswan &&
+			 !strcmp(vd_signal_source(&c, &c.paths[0], VPNECMP_SIGNAL_DPD), "strongswan") &&
+			 !vd_signal_source(&c, &c.paths[0], VPNECMP_SIGNAL_BGP));
+	vd_conf_free(&c);
+	check_conf_case("strongswan and libreswan in one file",
+			"strongswan\ngroup g nhid 1\nlibreswan\n",
+			":1: \"strongswan\" in a file that names \"libreswan\": the \"ike\" lines follow one IKE daemon",
+			&c);
+	check_conf_case("libreswan: no child",
+			"libreswan\ngroup g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"ike p conn tun-1 child tun-1\n",
+			":4: \"tun-1\": libreswan has no child names: a connection is one CHILD SA, name it with \"conn\"",
+			&c);
+	check_conf_case("libreswan: relative whack",
+			"libreswan whack whack\n",
+			":1: \"whack\": whack must be an absolute path shorter than 256", &c);
+	check_conf_case("libreswan twice", "libreswan\nlibreswan\n",
+			":2: \"libreswan\" given twice", &c);
+
 	/* an empty file deletes everything: only when it says so */
 	check_conf_case("empty file refused", "",
 			": no group and no path: applied, this file would delete every group and path of the namespace; refused (write a line \"empty\" if that is what you mean)",
