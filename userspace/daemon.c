@@ -42,6 +42,7 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_bgp,
 	&vd_feeder_probe,
 	&vd_feeder_link,
+	&vd_feeder_vrrp,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
@@ -171,6 +172,66 @@ static void vd_release_signals(void)
 	}
 }
 
+static struct vd_group *vd_group_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < vd_conf.ngroups; i++)
+		if (!strcmp(vd_conf.groups[i].name, name))
+			return &vd_conf.groups[i];
+	return NULL;
+}
+
+static int vd_group_state_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nlattr *g[VPNECMP_GROUP_A_MAX + 1];
+	bool *seen = arg;
+	struct vd_group *grp;
+	uint32_t state;
+
+	(void)cmd;
+	if (!tb[VPNECMP_A_GROUP] || vpnecmp_nl_parse(g, VPNECMP_NEST_GROUP, tb[VPNECMP_A_GROUP]) ||
+	    !g[VPNECMP_GROUP_A_NAME] || !g[VPNECMP_GROUP_A_STATE])
+		return 0;
+	grp = vd_group_by_name(vpnecmp_attr_str(g[VPNECMP_GROUP_A_NAME]));
+	if (!grp)
+		return 0;
+	seen[grp - vd_conf.groups] = true;
+	state = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_STATE]);
+	/* error: the members are as before the failed replace; keep the value */
+	if (state != VPNECMP_GROUP_ERROR)
+		vd_vrrp_group(grp, state != VPNECMP_GROUP_ACTIVE);
+	return 0;
+}
+
+/*
+ * The groups' states after the file was applied, for the VRRP track files:
+ * events tell the changes, this the state to start from.  A group the
+ * module does not have (waiting for its nexthop group) or that has no path
+ * yet forwards nothing through its tunnels: all-down for keepalived.
+ */
+static void vd_groups_sync(void)
+{
+	struct vpnecmp_req *req;
+	bool *seen;
+	bool any = false;
+
+	for (unsigned int i = 0; i < vd_conf.ngroups; i++)
+		any |= vd_conf.groups[i].track_weight != 0;
+	if (!any || !vd_cmd)
+		return;
+	seen = calloc(vd_conf.ngroups, sizeof(*seen));
+	if (!seen)
+		return;
+	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_GROUP_GET, true);
+	if (vpnecmp_req_run(req, vd_group_state_cb, seen)) {
+		vd_log(3, "could not read the groups' states for the track files");
+	} else {
+		for (unsigned int i = 0; i < vd_conf.ngroups; i++)
+			if (!seen[i])
+				vd_vrrp_group(&vd_conf.groups[i], true);
+	}
+	free(seen);
+}
+
 static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
 	struct nlattr *n[VPNECMP_NTF_A_MAX + 1];
@@ -200,8 +261,16 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 			if (vd_feeders[i]->path_state)
 				vd_feeders[i]->path_state(p, state, reason);
 	} else if (cmd == VPNECMP_CMD_GROUP_NTF && n[VPNECMP_NTF_A_GROUP]) {
+		bool failed = n[VPNECMP_NTF_A_ERROR] && vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR]);
+		struct vd_group *g;
+
 		name = vpnecmp_attr_str(n[VPNECMP_NTF_A_GROUP]);
-		if (n[VPNECMP_NTF_A_ERROR] && vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR]))
+		g = vd_group_by_name(name);
+		/* the group's state first: keepalived waits for nothing */
+		if (g && !failed)
+			vd_vrrp_group(g, n[VPNECMP_NTF_A_ALL_DOWN] &&
+					 vpnecmp_attr_u8(n[VPNECMP_NTF_A_ALL_DOWN]));
+		if (failed)
 			vd_log(3, "group %s: the kernel refused the replace: %s%s%s", name,
 			       strerror(-vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR])),
 			       n[VPNECMP_NTF_A_ERROR_MSG] ? ": " : "",
@@ -244,6 +313,7 @@ static int vd_module_up(void)
 	if (vd_apply(&vd_conf))
 		return -1;
 	vd_push_signals();
+	vd_groups_sync();
 	return 0;
 }
 
@@ -274,6 +344,7 @@ void vd_reapply(void)
 	if (vd_apply(&vd_conf))
 		vd_log(3, "could not apply the waiting paths");
 	vd_push_signals();
+	vd_groups_sync();
 }
 
 /*
@@ -320,6 +391,7 @@ static void vd_reload(const char *file)
 	vd_conf_free(&vd_conf);
 	vd_conf = next;
 	vd_push_signals();
+	vd_groups_sync();
 	return;
 
 restore:

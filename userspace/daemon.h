@@ -25,6 +25,9 @@
 #define VD_PROBE_UP		3
 /* The module's default hold-up of a new group (module/netlink.c). */
 #define VD_HOLD_UP_MS		1000
+#define VD_TRACK_FILE_MAX	240
+/* keepalived's priorities: 1..254 for a backup, 255 for the address owner */
+#define VD_TRACK_WEIGHT_MAX	254
 
 struct vd_addr {
 	int family;		/* 0: not set */
@@ -49,6 +52,18 @@ struct vd_group {
 	bool preempt;
 	uint32_t hold_up;
 	int line;
+
+	/*
+	 * keepalived's track_file (vrrp-track-file): 0 while the group has an
+	 * UP path, -track_weight while it is all-down.
+	 */
+	char track_file[VD_TRACK_FILE_MAX];
+	uint32_t track_weight;		/* 0: no track file */
+	int track_line;
+	/* run time: the value last written (-1 none) and one to write */
+	int track_written;
+	int track_want;
+	uint64_t track_retry;		/* vd_now_ms() of the next attempt, 0 none */
 };
 
 enum vd_probe_kind {
@@ -171,5 +186,13 @@ extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
 extern const struct vd_feeder vd_feeder_probe;
 extern const struct vd_feeder vd_feeder_link;
+extern const struct vd_feeder vd_feeder_vrrp;
+
+/*
+ * daemon_vrrp.c: the group's state as the module reports it (a group event,
+ * or the state read after the file was applied): all_down true while no
+ * path is UP.  Writes the group's track file when its value changes.
+ */
+void vd_vrrp_group(struct vd_group *g, bool all_down);
 
 #endif /* _VPNECMP_DAEMON_H */
