@@ -68,7 +68,7 @@ modules-all: $(foreach k,$(KVERS),$(BUILD)/$(k)/vpnecmp.ko)
 built:
 	@$(MAKE) --no-print-directory modules-all userspace
 
-check: built
+check: built bench-bin
 	@selftests/vm/check.sh $(TESTS)
 
 # W=1 and sparse on every supported kernel, then checkpatch.
