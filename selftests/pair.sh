@@ -41,8 +41,6 @@ ALL_TESTS="
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pair_topo.sh"
 
-FLOWGEN=$SRCDIR/build/bench/bin/flowgen
-NLBENCH=$SRCDIR/build/bench/bin/nlbench
 NFLOWS=16
 PPS=20
 
@@ -55,72 +53,6 @@ fail()
 expect_eq()
 {
 	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
-}
-
-now_ns()
-{
-	"$NLBENCH" now
-}
-
-# flows_start NAME SRC PORT SECONDS: NFLOWS flows from LAN host SRC to the
-# cloud host, received (with the tunnel each came through) on PORT
-flows_start()
-{
-	local name=$1 src=$2 port=$3 secs=$4 d=$PAIR_DIR
-
-	: > "$d/$name.rxout"
-	ip netns exec "$CLOUD" "$FLOWGEN" recv "$PAIR_HOST" "$port" $((secs + 10)) \
-		"$d/$name.rx" > "$d/$name.rxout" &
-	echo $! > "$d/$name.rxpid"
-	busywait 10000 grep -q ready "$d/$name.rxout"
-	ip netns exec "$LANNS" "$FLOWGEN" send "$src" "$PAIR_HOST" "$port" "$NFLOWS" "$PPS" \
-		"$secs" "$d/$name.tx" > "$d/$name.txout" &
-	echo $! > "$d/$name.txpid"
-}
-
-flows_wait()
-{
-	wait "$(cat "$PAIR_DIR/$1.txpid")"
-	wait "$(cat "$PAIR_DIR/$1.rxpid")"
-}
-
-# flows_report NAME FAULT_NS [RETURN_NS]: one line of key=value
-#   lost                 packets lost in all
-#   lost_after_fault     sent between the fault and the return, lost
-#   last_loss_ms         the last of those, after the fault (-1: none)
-#   lost_after_return    sent after the return, lost (a second burst)
-#   tail_lost            sent in the last second, lost (traffic continues?)
-#   flows_moved          flows whose tunnel in the cloud changed
-flows_report()
-{
-	python3 - "$PAIR_DIR/$1.tx" "$PAIR_DIR/$1.rx" "$NFLOWS" "$2" "${3:-0}" <<-'EOF'
-	import struct, sys
-	tx, rx, flows, fault, ret = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-	ret = ret or 1 << 63
-	raw = open(tx, "rb").read()
-	times = struct.unpack("<%dQ" % (len(raw) // 8), raw)
-	n = len(times) // flows * flows
-	got, tun = set(), {}
-	raw = open(rx, "rb").read()
-	for off in range(0, len(raw) // 16 * 16, 16):
-	    ts, rnd, fl, ifi = struct.unpack_from("<QIHH", raw, off)
-	    i = rnd * flows + fl
-	    if fl >= flows or i >= n:
-	        continue
-	    got.add(i)
-	    ph = 0 if times[i] < fault else 1 if times[i] < ret else 2
-	    tun.setdefault(fl, [set(), set(), set()])[ph].add(ifi)
-	lost = [i for i in range(n) if i not in got]
-	during = [i for i in lost if fault <= times[i] < ret]
-	last = max((times[i] - fault for i in during), default=-1)
-	tail = [i for i in range(n) if times[i] >= times[n - 1] - 1000000000]
-	moved = sum(1 for b, d, a in tun.values() if len(b) == 1 and ((d and d != b) or (a and a != b)))
-	print("sent=%d lost=%d lost_after_fault=%d last_loss_ms=%.0f lost_after_return=%d "
-	      "tail=%d tail_lost=%d flows_moved=%d" %
-	      (n, len(lost), len(during), last / 1e6 if last >= 0 else -1,
-	       len([i for i in lost if times[i] >= ret]), len(tail),
-	       len([i for i in tail if i not in got]), moved))
-	EOF
 }
 
 # field LINE KEY

@@ -6,8 +6,9 @@
 #
 #   LAN (bridge br0)              gw-a, gw-b                 cloud
 #   .10 -> VIP .1   (gw-a's)      lan0 .2 / .3              a1 a2 b1 b2: the
-#   .20 -> VIP .254 (gw-b's)      peer0 198.18.0.1 / .2     four tunnel
-#   .30 -> gw-a .2 directly       u1 u2, t1 t2 (VTI)        endpoints, ta1 ta2
+#   .20 -> VIP .254 (gw-b's)      peer0 (IPIP) .1 / .2      four tunnel
+#   .30 -> gw-a .2 directly       in 198.18.0.0/30          endpoints, ta1 ta2
+#                                 u1 u2, t1 t2 (VTI)
 #   .40 -> gw-b .3 directly                                 tb1 tb2; host
 #   198.51.100.0/24                                         10.100.0.2/16
 #
@@ -21,6 +22,8 @@
 PAIR_EX=$SRCDIR/Documentation/examples/two-gateways
 PAIR_HOST=10.100.0.2
 PAIR_KEY=0x0123456789abcdef0123456789abcdef01234567
+FLOWGEN=$SRCDIR/build/bench/bin/flowgen
+NLBENCH=$SRCDIR/build/bench/bin/nlbench
 
 # pair_ns X: the namespace of gateway X (a or b)
 pair_ns()
@@ -50,10 +53,10 @@ pair_sa_lines()
 
 pair_policy_lines()
 {
-	local l r k _
+	local l r k t
 
-	read -r l r k _ <<<"$(pair_tun "$1" "$2")"
-	[ "$3" = cloud ] && { _=$l; l=$r; r=$_; }
+	read -r l r k t <<<"$(pair_tun "$1" "$2")"
+	[ "$3" = cloud ] && { t=$l; l=$r; r=$t; }
 	echo "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir out mark $k tmpl src $l dst $r proto esp mode tunnel"
 	echo "xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir in mark $k tmpl src $r dst $l proto esp mode tunnel"
 }
@@ -112,6 +115,7 @@ pair_setup()
 	local x i l r k in ns
 
 	LANNS=vx-lan-$$ GWA=vx-gwa-$$ GWB=vx-gwb-$$ CLOUD=vx-cloud-$$
+	PAIR_DIR=$(mktemp -d)
 	for ns in "$LANNS" "$GWA" "$GWB" "$CLOUD"; do
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
@@ -119,7 +123,6 @@ pair_setup()
 	ip -batch - <<-EOF || return 1
 	link add lan0 netns $GWA type veth peer name la netns $LANNS
 	link add lan0 netns $GWB type veth peer name lb netns $LANNS
-	link add peer0 netns $GWA type veth peer name peer0 netns $GWB
 	link add u1 netns $GWA type veth peer name a1 netns $CLOUD
 	link add u2 netns $GWA type veth peer name a2 netns $CLOUD
 	link add u1 netns $GWB type veth peer name b1 netns $CLOUD
@@ -179,22 +182,26 @@ pair_setup()
 		EOF
 		pair_sa_add "$x" || return 1
 	done
-	PAIR_DIR=$(mktemp -d)
 }
 
-# pair_start X: gateway X's daemons, as at boot: vpnecmp first (it writes
-# the track file keepalived reads), then keepalived.  Returns once the
-# daemon applied its file.
+# pair_start X [VCONF [KCONF]]: gateway X's daemons, as at boot: vpnecmp
+# first (it writes the track file keepalived reads), then keepalived.  The
+# guide's files by default; VCONF "none": keepalived alone.  Returns once
+# keepalived runs.
 pair_start()
 {
-	local x=$1 ns d=$PAIR_DIR
+	local x=$1 ns d=$PAIR_DIR vconf=${2:-$PAIR_EX/vpnecmp-$1.conf}
+	local kconf=${3:-$PAIR_EX/keepalived-$1.conf}
 
 	ns=$(pair_ns "$x")
 	: > "$d/vd-$x.log"
+	[ "$vconf" = none ] && echo "configuration applied (no vpnecmp)" > "$d/vd-$x.log"
 	ip netns exec "$ns" unshare -m sh -c '
 		mount -t tmpfs tmpfs /run && mkdir -p /run/vpnecmp || exit 1
-		"$1" daemon config "$2" 2>>"$3" &
-		echo $! > "$4"
+		if [ "$2" != none ]; then
+			"$1" daemon config "$2" 2>>"$3" &
+			echo $! > "$4"
+		fi
 		i=0
 		until grep -q -e "configuration applied" -e refused "$3"; do
 			i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.1
@@ -202,8 +209,8 @@ pair_start()
 		keepalived -n -l -D -P -f "$5" -p /run/keepalived.pid \
 			-r /run/vrrp.pid >>"$6" 2>&1 &
 		echo $! > "$7"
-		wait' sh "$VPNECMP" "$PAIR_EX/vpnecmp-$x.conf" "$d/vd-$x.log" "$d/vd-$x.pid" \
-		"$PAIR_EX/keepalived-$x.conf" "$d/ka-$x.log" "$d/ka-$x.pid" &
+		wait' sh "$VPNECMP" "$vconf" "$d/vd-$x.log" "$d/vd-$x.pid" \
+		"$kconf" "$d/ka-$x.log" "$d/ka-$x.pid" &
 	busywait 30000 test -s "$d/ka-$x.pid"
 }
 
@@ -278,4 +285,79 @@ pair_ttl_expired()
 pair_ifindex()
 {
 	ip -n "$CLOUD" -j link show "$1" | jq '.[0].ifindex'
+}
+
+# ------------------------------------------------------------------ flows
+# (flowgen of selftests/bench; NFLOWS and PPS set by the caller)
+
+now_ns()
+{
+	"$NLBENCH" now
+}
+
+# flows_start NAME SRC PORT SECONDS: NFLOWS flows from LAN host SRC to the
+# cloud host, received (with the tunnel each came through) on PORT
+flows_start()
+{
+	local name=$1 src=$2 port=$3 secs=$4 d=$PAIR_DIR
+
+	: > "$d/$name.rxout"
+	ip netns exec "$CLOUD" "$FLOWGEN" recv "$PAIR_HOST" "$port" $((secs + 10)) \
+		"$d/$name.rx" > "$d/$name.rxout" &
+	echo $! > "$d/$name.rxpid"
+	busywait 10000 grep -q ready "$d/$name.rxout"
+	ip netns exec "$LANNS" "$FLOWGEN" send "$src" "$PAIR_HOST" "$port" "$NFLOWS" "$PPS" \
+		"$secs" "$d/$name.tx" > "$d/$name.txout" &
+	echo $! > "$d/$name.txpid"
+}
+
+flows_wait()
+{
+	wait "$(cat "$PAIR_DIR/$1.txpid")"
+	wait "$(cat "$PAIR_DIR/$1.rxpid")"
+}
+
+# flows_report NAME FAULT_NS [RETURN_NS]: one line of key=value
+#   lost                 packets lost in all
+#   lost_after_fault     sent between the fault and the return, lost
+#   last_loss_ms         the last of those, after the fault (-1: none)
+#   lost_after_return    sent after the return, lost (a second burst)
+#   tail_lost            sent in the last second, lost (traffic continues?)
+#   flows_moved          flows whose tunnel in the cloud changed
+flows_report()
+{
+	python3 - "$PAIR_DIR/$1.tx" "$PAIR_DIR/$1.rx" "$NFLOWS" "$2" "${3:-0}" <<-'EOF'
+	import struct, sys
+	tx, rx, flows, fault, ret = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+	ret = ret or 1 << 63
+	raw = open(tx, "rb").read()
+	times = struct.unpack("<%dQ" % (len(raw) // 8), raw)
+	n = len(times) // flows * flows
+	got, tun = set(), {}
+	raw = open(rx, "rb").read()
+	for off in range(0, len(raw) // 16 * 16, 16):
+	    ts, rnd, fl, ifi = struct.unpack_from("<QIHH", raw, off)
+	    i = rnd * flows + fl
+	    if fl >= flows or i >= n:
+	        continue
+	    got.add(i)
+	    ph = 0 if times[i] < fault else 1 if times[i] < ret else 2
+	    tun.setdefault(fl, [set(), set(), set()])[ph].add(ifi)
+	lost = [i for i in range(n) if i not in got]
+	during = [i for i in lost if fault <= times[i] < ret]
+	last = max((times[i] - fault for i in during), default=-1)
+	tail = [i for i in range(n) if times[i] >= times[n - 1] - 1000000000]
+	moved = sum(1 for b, d, a in tun.values() if len(b) == 1 and ((d and d != b) or (a and a != b)))
+	print("sent=%d lost=%d lost_after_fault=%d last_loss_ms=%.0f lost_after_return=%d "
+	      "tail=%d tail_lost=%d flows_moved=%d" %
+	      (n, len(lost), len(during), last / 1e6 if last >= 0 else -1,
+	       len([i for i in lost if times[i] >= ret]), len(tail),
+	       len([i for i in tail if i not in got]), moved))
+	EOF
+}
+
+# field LINE KEY: the value of KEY=VALUE in LINE
+field()
+{
+	grep -o "\b$2=[-0-9.]*" <<<"$1" | cut -d= -f2
 }

@@ -8,11 +8,17 @@
 # is, in gw-b's namespace (selftests/pair.sh).
 set -e
 
-# lan0: the LAN (keepalived adds the virtual addresses).  peer0: the pair
-# link to gw-a (a cable or a VLAN of its own: not the LAN, see the loop
-# guard below).  u1, u2: the underlay towards the cloud's tunnel endpoints.
+# lan0: the LAN (keepalived adds the virtual addresses).  u1, u2: the
+# underlay towards the cloud's tunnel endpoints.  peer0: the pair link to
+# gw-a, an IPIP tunnel across the LAN between the two gateways' own
+# addresses.  A device of its own, so that the loop guard below can tell
+# what gw-a sends from what the LAN sends; and one that is always up: a
+# cable or VLAN to the peer loses its carrier when the peer dies, the
+# kernel then deletes the nexthops over it (the fallback too) and does not
+# put them back.
 ip addr add 198.51.100.3/24 dev lan0
 ip link set lan0 up
+ip link add peer0 type ipip local 198.51.100.3 remote 198.51.100.2 dev lan0
 ip addr add 198.18.0.2/30 dev peer0
 ip link set peer0 up
 ip addr add 192.0.2.9/30 dev u1
