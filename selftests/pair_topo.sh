@@ -255,13 +255,18 @@ pair_vip_on()
 	ip -n "$(pair_ns "$1")" -4 -o addr show dev lan0 | grep -q " $2/"
 }
 
-# pair_wait_vips: gw-a holds .1, gw-b .254 (the steady state)
+# pair_wait_vips: gw-a holds .1, gw-b .254 (the steady state).  Then the
+# LAN forgets what it learnt during the cold start: the gateway started
+# first holds both addresses for a while and announces them, and the
+# kernel ignores an ARP update that comes within a second of the previous
+# one (locktime), so the LAN may still send to the wrong gateway.
 pair_wait_vips()
 {
 	busywait "${1:-30000}" sh -c "ip -n $GWA -4 -o addr show dev lan0 | grep -q ' 198.51.100.1/' &&
 		ip -n $GWB -4 -o addr show dev lan0 | grep -q ' 198.51.100.254/' &&
 		! ip -n $GWA -4 -o addr show dev lan0 | grep -q ' 198.51.100.254/' &&
-		! ip -n $GWB -4 -o addr show dev lan0 | grep -q ' 198.51.100.1/'"
+		! ip -n $GWB -4 -o addr show dev lan0 | grep -q ' 198.51.100.1/'" || return 1
+	ip -n "$LANNS" neigh flush dev br0
 }
 
 # pair_transitions X: keepalived's state changes on gateway X so far

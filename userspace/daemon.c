@@ -241,6 +241,7 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	if (!tb[VPNECMP_A_NTF] || vpnecmp_nl_parse(n, VPNECMP_NEST_NTF, tb[VPNECMP_A_NTF]))
 		return 0;
 	if (cmd == VPNECMP_CMD_PATH_NTF && n[VPNECMP_NTF_A_PATH] && n[VPNECMP_NTF_A_NEW_STATE]) {
+		struct vd_group *g;
 		int state = (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_NEW_STATE]);
 		int old = n[VPNECMP_NTF_A_OLD_STATE] ?
 			  (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_OLD_STATE]) : -1;
@@ -260,6 +261,14 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++)
 			if (vd_feeders[i]->path_state)
 				vd_feeders[i]->path_state(p, state, reason);
+		/*
+		 * A path that comes up may leave the kernel group as it was
+		 * (the members the file's apply found): no group event then.
+		 * The group's state is read again for its track file.
+		 */
+		g = vd_group_by_name(p->group);
+		if (g && g->track_weight)
+			vd_groups_sync();
 	} else if (cmd == VPNECMP_CMD_GROUP_NTF && n[VPNECMP_NTF_A_GROUP]) {
 		bool failed = n[VPNECMP_NTF_A_ERROR] && vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR]);
 		struct vd_group *g;
