@@ -29,7 +29,7 @@
 # would repeat the faults for hours at random phases of the VRRP adverts
 # and the probes, with the host loaded, to find a rare flap.
 #
-# timeout: 900
+# timeout: 1500
 
 ALL_TESTS="
 	sa_lost

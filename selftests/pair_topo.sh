@@ -191,7 +191,7 @@ pair_setup()
 pair_start()
 {
 	local x=$1 ns d=$PAIR_DIR vconf=${2:-$PAIR_EX/vpnecmp-$1.conf}
-	local kconf=${3:-$PAIR_EX/keepalived-$1.conf}
+	local kconf=${3:-$(pair_kconf "$1")}
 
 	ns=$(pair_ns "$x")
 	: > "$d/vd-$x.log"
@@ -212,6 +212,21 @@ pair_start()
 		wait' sh "$VPNECMP" "$vconf" "$d/vd-$x.log" "$d/vd-$x.pid" \
 		"$kconf" "$d/ka-$x.log" "$d/ka-$x.pid" &
 	busywait 30000 test -s "$d/ka-$x.pid"
+}
+
+# pair_kconf X [FILE]: gateway X's keepalived.conf (the guide's, or FILE)
+# with VRRP advertisements every PAIR_ADVERT s.  The guide's 0.1 s needs a
+# keepalived that is scheduled within a few tens of milliseconds; an
+# emulated guest on a loaded host runs its timers a second or more late,
+# every master would look dead to its backup and the addresses would flap
+# for that reason alone.  The tests therefore use 1 s (3.6 s takeover when
+# a gateway dies); everything else in the file is the guide's.
+pair_kconf()
+{
+	local f=${2:-$PAIR_EX/keepalived-$1.conf}
+
+	sed "s/advert_int 0\.1\$/advert_int ${PAIR_ADVERT:-1}/" "$f" > "$PAIR_DIR/keepalived-$1.conf"
+	echo "$PAIR_DIR/keepalived-$1.conf"
 }
 
 # pair_kill X [SIG]: gateway X's daemons stopped (SIGKILL: the box died)

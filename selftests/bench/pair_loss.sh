@@ -54,9 +54,7 @@ confs()
 	v=$PAIR_EX/vpnecmp-$x.conf
 	k=$PAIR_EX/keepalived-$x.conf
 	case $mode in
-	both)
-		echo "$v $k"
-		return ;;
+	both) ;;
 	track)
 		sed 's/all-down fallback 3/all-down keep/' "$v" > "$PAIR_DIR/v-$x.conf"
 		v=$PAIR_DIR/v-$x.conf ;;
@@ -85,7 +83,7 @@ confs()
 		v=none
 		k=$PAIR_DIR/k-$x.conf ;;
 	esac
-	echo "$v $k"
+	echo "$v $(pair_kconf "$x" "$k")"
 }
 
 run_one()
@@ -127,7 +125,7 @@ run_one()
 	pair_cleanup
 }
 
-echo "# kernel $(uname -r), $NFLOWS flows x $PPS pps through gw-a's virtual address"
+echo "# kernel $(uname -r), $NFLOWS flows x $PPS pps through gw-a's virtual address, VRRP advert_int ${PAIR_ADVERT:-1} s"
 for sc in $SCENARIOS; do
 	for mode in $MODES; do
 		run_one "$mode" "$sc"
