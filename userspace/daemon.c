@@ -383,6 +383,16 @@ static void vd_reload(const char *file)
 		memcpy(next.paths[i].sig, old->sig, sizeof(old->sig));
 		next.paths[i].state = old->state;
 	}
+	/* A track file already holding the right value is not written again. */
+	for (unsigned int i = 0; i < next.ngroups; i++) {
+		struct vd_group *old = vd_group_by_name(next.groups[i].name);
+
+		if (!old || strcmp(old->track_file, next.groups[i].track_file) ||
+		    old->track_weight != next.groups[i].track_weight)
+			continue;
+		next.groups[i].track_written = old->track_written;
+		next.groups[i].track_want = old->track_want;
+	}
 	vd_quiet = true;
 	vd_feeders_close();
 	if (vd_feeders_open(&next)) {
