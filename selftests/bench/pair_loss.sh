@@ -18,7 +18,7 @@
 #   keepalived  no vpnecmp: keepalived with a track_script that pings both
 #               tunnels every second (interval 1, fall 1, rise 1, timeout
 #               2), as gateways are set up today
-# One line per run: packets lost in all, the last loss after the fault (in
+# RUNS="MODE:SCENARIO ..." runs only those.  One line per run: packets lost in all, the last loss after the fault (in
 # ms, from the moment the fault was injected, on the guest's clock), and
 # for "dies" the packets lost after the return.  Results:
 # build/bench/KVER/pair_loss.txt.  Never fails on numbers.
@@ -126,10 +126,17 @@ run_one()
 }
 
 echo "# kernel $(uname -r), $NFLOWS flows x $PPS pps through gw-a's virtual address, VRRP advert_int ${PAIR_ADVERT:-1} s"
-for sc in $SCENARIOS; do
-	for mode in $MODES; do
-		run_one "$mode" "$sc"
+# RUNS="MODE:SCENARIO ..." (e.g. in build/bench/params) picks single runs
+if [ -n "${RUNS:-}" ]; then
+	for r in $RUNS; do
+		run_one "${r%%:*}" "${r#*:}"
 	done
-done
+else
+	for sc in $SCENARIOS; do
+		for mode in $MODES; do
+			run_one "$mode" "$sc"
+		done
+	done
+fi
 ktap_test_pass "pair loss measured"
 ktap_finished
