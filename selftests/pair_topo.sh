@@ -322,8 +322,10 @@ flows_start()
 	local name=$1 src=$2 port=$3 secs=$4 d=$PAIR_DIR
 
 	: > "$d/$name.rxout"
-	ip netns exec "$CLOUD" "$FLOWGEN" recv "$PAIR_HOST" "$port" $((secs + 10)) \
-		"$d/$name.rx" > "$d/$name.rxout" &
+	# an outage longer than 2 s must not end the receiver: it runs for
+	# SECONDS + 4 s whatever comes
+	ip netns exec "$CLOUD" env FLOWGEN_IDLE_MS=$(((secs + 4) * 1000)) "$FLOWGEN" recv \
+		"$PAIR_HOST" "$port" $((secs + 4)) "$d/$name.rx" > "$d/$name.rxout" &
 	echo $! > "$d/$name.rxpid"
 	busywait 10000 grep -q ready "$d/$name.rxout"
 	ip netns exec "$LANNS" "$FLOWGEN" send "$src" "$PAIR_HOST" "$port" "$NFLOWS" "$PPS" \
