@@ -76,8 +76,10 @@ confs()
 		s = open(sys.argv[1]).read()
 		s = s.replace("\ttrack_file {\n\t\tvpnecmp_aws\n\t}\n", "\ttrack_script {\n\t\ttunnels\n\t}\n")
 		s = s.replace("global_defs {\n", "global_defs {\n\tenable_script_security\n\tscript_user root\n")
-		s += ('\nvrrp_script tunnels {\n\tscript "%s"\n\tinterval 1\n\ttimeout 2\n'
-		      '\tfall 1\n\trise 1\n\tweight 0\n}\n' % sys.argv[2])
+		# defined before the instances that name it, or keepalived ignores it
+		i = s.index("vrrp_instance")
+		s = s[:i] + ('vrrp_script tunnels {\n\tscript "%s"\n\tinterval 1\n\ttimeout 2\n'
+		             '\tfall 1\n\trise 1\n\tweight 0\n}\n\n' % sys.argv[2]) + s[i:]
 		print(s, end="")
 		EOF
 		v=none
