@@ -68,7 +68,7 @@ modules-all: $(foreach k,$(KVERS),$(BUILD)/$(k)/vpnecmp.ko)
 built:
 	@$(MAKE) --no-print-directory modules-all userspace
 
-check: built ynl
+check: built ynl bench-bin
 	@selftests/vm/check.sh $(TESTS)
 
 # The kernel's YNL client and schemas, from linux-source, for the spec tests.

@@ -52,6 +52,7 @@ static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_link,
 	&vd_feeder_metrics,
 	&vd_feeder_libreswan,
+	&vd_feeder_vrrp,
 };
 
 #define VD_NFEEDERS	(sizeof(vd_feeders) / sizeof(vd_feeders[0]))
@@ -286,6 +287,66 @@ static void vd_release_signals(void)
 	}
 }
 
+static struct vd_group *vd_group_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < vd_cur->ngroups; i++)
+		if (!strcmp(vd_cur->groups[i].name, name))
+			return &vd_cur->groups[i];
+	return NULL;
+}
+
+static int vd_group_state_cb(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nlattr *g[VPNECMP_GROUP_A_MAX + 1];
+	bool *seen = arg;
+	struct vd_group *grp;
+	uint32_t state;
+
+	(void)cmd;
+	if (!tb[VPNECMP_A_GROUP] || vpnecmp_nl_parse(g, VPNECMP_NEST_GROUP, tb[VPNECMP_A_GROUP]) ||
+	    !g[VPNECMP_GROUP_A_NAME] || !g[VPNECMP_GROUP_A_STATE])
+		return 0;
+	grp = vd_group_by_name(vpnecmp_attr_str(g[VPNECMP_GROUP_A_NAME]));
+	if (!grp)
+		return 0;
+	seen[grp - vd_cur->groups] = true;
+	state = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_STATE]);
+	/* error: the members are as before the failed replace; keep the value */
+	if (state != VPNECMP_GROUP_ERROR)
+		vd_vrrp_group(grp, state != VPNECMP_GROUP_ACTIVE);
+	return 0;
+}
+
+/*
+ * The groups' states after the file was applied, for the VRRP track files:
+ * events tell the changes, this the state to start from.  A group the
+ * module does not have (waiting for its nexthop group) or that has no path
+ * yet forwards nothing through its tunnels: all-down for keepalived.
+ */
+static void vd_groups_sync(void)
+{
+	struct vpnecmp_req *req;
+	bool *seen;
+	bool any = false;
+
+	for (unsigned int i = 0; i < vd_cur->ngroups; i++)
+		any |= vd_cur->groups[i].track_weight != 0;
+	if (!any || !vd_cmd)
+		return;
+	seen = calloc(vd_cur->ngroups, sizeof(*seen));
+	if (!seen)
+		return;
+	req = vpnecmp_req_new(vd_cmd, VPNECMP_CMD_GROUP_GET, true);
+	if (vpnecmp_req_run(req, vd_group_state_cb, seen)) {
+		vd_log(3, "could not read the groups' states for the track files");
+	} else {
+		for (unsigned int i = 0; i < vd_cur->ngroups; i++)
+			if (!seen[i])
+				vd_vrrp_group(&vd_cur->groups[i], true);
+	}
+	free(seen);
+}
+
 static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
 	struct nlattr *n[VPNECMP_NTF_A_MAX + 1];
@@ -295,6 +356,7 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 	if (!tb[VPNECMP_A_NTF] || vpnecmp_nl_parse(n, VPNECMP_NEST_NTF, tb[VPNECMP_A_NTF]))
 		return 0;
 	if (cmd == VPNECMP_CMD_PATH_NTF && n[VPNECMP_NTF_A_PATH] && n[VPNECMP_NTF_A_NEW_STATE]) {
+		struct vd_group *g;
 		int state = (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_NEW_STATE]);
 		int old = n[VPNECMP_NTF_A_OLD_STATE] ?
 			  (int)vpnecmp_attr_u32(n[VPNECMP_NTF_A_OLD_STATE]) : -1;
@@ -330,9 +392,25 @@ static int vd_event_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 		for (unsigned int i = 0; i < VD_NFEEDERS; i++)
 			if (vd_feeders[i]->path_state)
 				vd_feeders[i]->path_state(p, state, reason);
+		/*
+		 * A path that comes up may leave the kernel group as it was
+		 * (the members the file's apply found): no group event then.
+		 * The group's state is read again for its track file.
+		 */
+		g = vd_group_by_name(p->group);
+		if (g && g->track_weight)
+			vd_groups_sync();
 	} else if (cmd == VPNECMP_CMD_GROUP_NTF && n[VPNECMP_NTF_A_GROUP]) {
+		bool failed = n[VPNECMP_NTF_A_ERROR] && vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR]);
+		struct vd_group *g;
+
 		name = vpnecmp_attr_str(n[VPNECMP_NTF_A_GROUP]);
-		if (n[VPNECMP_NTF_A_ERROR] && vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR]))
+		g = vd_group_by_name(name);
+		/* the group's state first: keepalived waits for nothing */
+		if (g && !failed)
+			vd_vrrp_group(g, n[VPNECMP_NTF_A_ALL_DOWN] &&
+					 vpnecmp_attr_u8(n[VPNECMP_NTF_A_ALL_DOWN]));
+		if (failed)
 			vd_log(3, "group %s: the kernel refused the replace: %s%s%s", name,
 			       strerror(-vpnecmp_attr_s32(n[VPNECMP_NTF_A_ERROR])),
 			       n[VPNECMP_NTF_A_ERROR_MSG] ? ": " : "",
@@ -375,6 +453,7 @@ static int vd_module_up(void)
 	if (vd_apply(vd_cur))
 		return -1;
 	vd_push_signals();
+	vd_groups_sync();
 	return 0;
 }
 
@@ -405,6 +484,7 @@ void vd_reapply(void)
 	if (vd_apply(vd_cur))
 		vd_log(3, "could not apply the waiting paths");
 	vd_push_signals();
+	vd_groups_sync();
 }
 
 /*
@@ -434,6 +514,16 @@ static void vd_reload(const char *file)
 		memcpy(next->paths[i].sig, old->sig, sizeof(old->sig));
 		next->paths[i].state = old->state;
 	}
+	/* A track file already holding the right value is not written again. */
+	for (unsigned int i = 0; i < next->ngroups; i++) {
+		struct vd_group *old = vd_group_by_name(next->groups[i].name);
+
+		if (!old || strcmp(old->track_file, next->groups[i].track_file) ||
+		    old->track_weight != next->groups[i].track_weight)
+			continue;
+		next->groups[i].track_written = old->track_written;
+		next->groups[i].track_want = old->track_want;
+	}
 	vd_quiet = true;
 	vd_feeders_close();
 	if (vd_feeders_open(next)) {
@@ -452,6 +542,7 @@ static void vd_reload(const char *file)
 	vd_cur = next;
 	vd_owners_write(vd_cur);
 	vd_push_signals();
+	vd_groups_sync();
 	return;
 
 restore:

@@ -30,6 +30,9 @@
 #define VD_SLA_RECOVERY_MS	10000
 /* The module's default hold-up of a new group (module/netlink.c). */
 #define VD_HOLD_UP_MS		1000
+#define VD_TRACK_FILE_MAX	240
+/* keepalived's priorities: 1..254 for a backup, 255 for the address owner */
+#define VD_TRACK_WEIGHT_MAX	254
 
 struct vd_prefix {
 	struct vpnecmp_addr addr;
@@ -46,6 +49,18 @@ struct vd_group {
 	bool preempt;
 	uint32_t hold_up;
 	int line;
+
+	/*
+	 * keepalived's track_file (vrrp-track-file): 0 while the group has an
+	 * UP path, -track_weight while it is all-down.
+	 */
+	char track_file[VD_TRACK_FILE_MAX];
+	uint32_t track_weight;		/* 0: no track file */
+	int track_line;
+	/* run time: the value last written (-1 none) and one to write */
+	int track_written;
+	int track_want;
+	uint64_t track_retry;		/* vd_now_ms() of the next attempt, 0 none */
 };
 
 enum vd_probe_kind {
@@ -286,5 +301,13 @@ extern const struct vd_feeder vd_feeder_metrics;
 void vd_metrics_path_ntf(const char *path, const char *group, int old, int state,
 			 uint64_t ts_ns, uint64_t cause_ns);
 extern const struct vd_feeder vd_feeder_libreswan;
+extern const struct vd_feeder vd_feeder_vrrp;
+
+/*
+ * daemon_vrrp.c: the group's state as the module reports it (a group event,
+ * or the state read after the file was applied): all_down true while no
+ * path is UP.  Writes the group's track file when its value changes.
+ */
+void vd_vrrp_group(struct vd_group *g, bool all_down);
 
 #endif /* _VPNECMP_DAEMON_H */

@@ -18,6 +18,7 @@
  *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS] [sla-tier T]
  *         [passive on|off]
  *   metrics FILE
+ *   vrrp-track-file FILE group GROUP weight N
  *   empty
  *
  * Words follow the command line's rules (util.c): numbers are decimal ("010"
@@ -285,6 +286,7 @@ static int vd_parse_group(struct vd_parser *p, struct vd_conf *conf)
 	g = &conf->groups[conf->ngroups];
 	g->line = p->line;
 	g->preempt = true;
+	g->track_written = -1;
 	g->hold_up = VD_HOLD_UP_MS;
 	if (vd_obj_name(p, p->argv[p->i++], "group", g->name, sizeof(g->name)))
 		return -1;
@@ -789,6 +791,69 @@ static int vd_parse_metrics(struct vd_parser *p, struct vd_conf *conf)
 	return 0;
 }
 
+/*
+ * vrrp-track-file FILE group GROUP weight N: the group's state for
+ * keepalived's track_file (daemon_vrrp.c).  The group must be defined above.
+ */
+static int vd_parse_vrrp(struct vd_parser *p, struct vd_conf *conf)
+{
+	struct vd_group *g = NULL;
+	uint32_t weight = 0;
+	const char *file, *s;
+
+	file = vd_value(p, "vrrp-track-file");
+	if (!file)
+		return -1;
+	if (file[0] != '/' || strlen(file) >= VD_TRACK_FILE_MAX) {
+		vd_perr(p, "\"%s\": the track file must be an absolute path of at most %d characters",
+			file, VD_TRACK_FILE_MAX - 1);
+		return -1;
+	}
+	while (p->i < p->argc) {
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
+
+		if (!strcmp(key, "group")) {
+			s = vd_value(p, key);
+			if (!s)
+				return -1;
+			g = vd_conf_group(conf, s);
+			if (!g) {
+				vd_perr(p, "\"%s\": no such group (define it with \"group\" first)", s);
+				return -1;
+			}
+		} else if (!strcmp(key, "weight")) {
+			if (vd_u32(p, key, 1, VD_TRACK_WEIGHT_MAX, &weight))
+				return -1;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for vrrp-track-file", key);
+			return -1;
+		}
+	}
+	if (!g || !weight) {
+		vd_perr(p, "vrrp-track-file \"%s\" needs group and weight", file);
+		return -1;
+	}
+	if (g->track_weight) {
+		vd_perr(p, "group \"%s\" already has a track file (line %d)", g->name,
+			g->track_line);
+		return -1;
+	}
+	for (unsigned int i = 0; i < conf->ngroups; i++) {
+		if (conf->groups[i].track_weight && !strcmp(conf->groups[i].track_file, file)) {
+			vd_perr(p, "\"%s\" is already group \"%s\"'s track file (line %d)", file,
+				conf->groups[i].name, conf->groups[i].track_line);
+			return -1;
+		}
+	}
+	strcpy(g->track_file, file);
+	g->track_weight = weight;
+	g->track_line = p->line;
+	return 0;
+}
+
 /* Checks across statements, once the whole file is read. */
 static int vd_conf_check(struct vd_parser *p, struct vd_conf *conf)
 {
@@ -969,6 +1034,8 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			ret = vd_parse_probe(&p, conf);
 		} else if (!strcmp(kw, "metrics")) {
 			ret = vd_parse_metrics(&p, conf);
+		} else if (!strcmp(kw, "vrrp-track-file")) {
+			ret = vd_parse_vrrp(&p, conf);
 		} else if (!strcmp(kw, "empty")) {
 			if (p.argc > 1) {
 				vd_perr(&p, "\"%s\": \"empty\" takes no argument", p.argv[1]);
@@ -976,7 +1043,7 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			}
 			empty_line = p.line;
 		} else {
-			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, libreswan, ike, bgp, probe, metrics, empty)",
+			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, libreswan, ike, bgp, probe, metrics, vrrp-track-file, empty)",
 				kw);
 			ret = -1;
 		}

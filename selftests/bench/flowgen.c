@@ -8,7 +8,8 @@
  *	payload is the round number and the flow index.  LOG gets the
  *	CLOCK_MONOTONIC send time of every packet (u64 each, round by round).
  *   flowgen recv ADDR PORT SECONDS LOG
- *	Until SECONDS have passed or nothing came for 2 s, records every datagram as {time, flow, round, ifindex} (IP_PKTINFO:
+ *	Until SECONDS have passed or nothing came for 2 s (FLOWGEN_IDLE_MS
+ *	in the environment: another silence), records every datagram as {time, flow, round, ifindex} (IP_PKTINFO:
  *	the tunnel it arrived on) into LOG.
  *   flowgen analyze SENDLOG RECVLOG FLOWS FAULT_NS RESTORE_NS IF1 IF2 BIN_MS DAT
  *	Packets sent and lost, the time from the fault to the last round with
@@ -181,7 +182,7 @@ static int cmd_recv(char **argv)
 	int fd, one = 1, rcv = 8 << 20;
 	size_t n = 0, cap = 1 << 16;
 	struct rec *recs = malloc(cap * sizeof(*recs));
-	uint64_t end;
+	uint64_t end, idle;
 	FILE *log;
 
 	inet_aton(argv[0], &sa.sin_addr);
@@ -197,8 +198,10 @@ static int cmd_recv(char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	end = now_ns() + (uint64_t)(secs * 1e9);
-	/* until SECONDS, or 2 s of silence after the first packet */
-	while (now_ns() < end && !(n && now_ns() - recs[n - 1].ts > 2000000000ull)) {
+	/* until SECONDS, or 2 s (FLOWGEN_IDLE_MS) of silence after the first packet */
+	idle = getenv("FLOWGEN_IDLE_MS") ? strtoull(getenv("FLOWGEN_IDLE_MS"), NULL, 10) * 1000000ull :
+					    2000000000ull;
+	while (now_ns() < end && !(n && now_ns() - recs[n - 1].ts > idle)) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		char cbuf[256];
 		struct payload p;

@@ -620,6 +620,42 @@ static void check_conf(void)
 			&c);
 	check_conf_case("good names", "group G_1.a-b nhid 1\n", "", &c);
 	vd_conf_free(&c);
+	/* vrrp-track-file: keepalived's track_file of a group */
+	check_conf_case("vrrp-track-file",
+			"group g nhid 1\nvrrp-track-file /run/vpnecmp/g.track group g weight 60\n",
+			"", &c);
+	check_conf_value("vrrp-track-file read", c.ngroups == 1 && c.groups[0].track_weight == 60 &&
+			 !strcmp(c.groups[0].track_file, "/run/vpnecmp/g.track") &&
+			 c.groups[0].track_written == -1);
+	vd_conf_free(&c);
+	check_conf_case("vrrp-track-file before its group",
+			"vrrp-track-file /run/g group g weight 1\ngroup g nhid 1\n",
+			":1: \"g\": no such group (define it with \"group\" first)", &c);
+	check_conf_case("vrrp-track-file relative",
+			"group g nhid 1\nvrrp-track-file g.track group g weight 1\n",
+			":2: \"g.track\": the track file must be an absolute path of at most 239 characters",
+			&c);
+	check_conf_case("vrrp-track-file without weight",
+			"group g nhid 1\nvrrp-track-file /run/g group g\n",
+			":2: vrrp-track-file \"/run/g\" needs group and weight", &c);
+	check_conf_case("vrrp-track-file weight 0",
+			"group g nhid 1\nvrrp-track-file /run/g group g weight 0\n",
+			":2: argument \"0\" is wrong: weight is out of range 1..254", &c);
+	check_conf_case("vrrp-track-file weight 255",
+			"group g nhid 1\nvrrp-track-file /run/g group g weight 255\n",
+			":2: argument \"255\" is wrong: weight is out of range 1..254", &c);
+	check_conf_case("two track files for a group",
+			"group g nhid 1\nvrrp-track-file /run/a group g weight 1\n"
+			"vrrp-track-file /run/b group g weight 1\n",
+			":3: group \"g\" already has a track file (line 2)", &c);
+	check_conf_case("one track file for two groups",
+			"group g nhid 1\ngroup h nhid 2\nvrrp-track-file /run/a group g weight 1\n"
+			"vrrp-track-file /run/a group h weight 1\n",
+			":4: \"/run/a\" is already group \"g\"'s track file (line 3)", &c);
+	check_conf_case("vrrp-track-file unknown word",
+			"group g nhid 1\nvrrp-track-file /run/a group g weight 1 priority 3\n",
+			":2: \"priority\": unknown keyword for vrrp-track-file", &c);
+
 	check_conf_value("CLI: the same name rule",
 			 vpnecmp_check_name("a b", "path", why, sizeof(why)) == -EINVAL &&
 			 !strcmp(why, "path name may only contain letters, digits, '_', '.' and '-'") &&
