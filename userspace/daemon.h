@@ -20,6 +20,8 @@
 #define VD_DEFAULT_CONF		"/etc/vpnecmp/vpnecmp.conf"
 #define VD_DEFAULT_VICI		"/var/run/charon.vici"
 #define VD_MAX_PREFIXES		8
+/* BMP collector (daemon_bmp.c): where bgpd's "bmp connect" reaches us */
+#define VD_BMP_PORT		11019
 #define VD_PROBE_INTERVAL_MS	100
 #define VD_PROBE_MULTIPLIER	3
 #define VD_PROBE_UP		3
@@ -86,8 +88,12 @@ struct vd_path {
 	char ike[64];
 	char child[64];
 
-	/* BGP feeder: bgp is up while this table holds a matching route */
+	/*
+	 * BGP feeder: bgp is up while this table holds a matching route; BMP
+	 * feeder: while the session with this neighbor is up and it sent one.
+	 */
 	uint32_t bgp_table;
+	struct vd_addr bgp_neighbor;
 	struct vd_prefix bgp_prefix[VD_MAX_PREFIXES];
 	unsigned int bgp_nprefix;
 
@@ -113,6 +119,10 @@ struct vd_conf {
 	bool strongswan;
 	char vici[108];
 	enum vd_on_pull on_pull;
+	bool bmp;		/* some bgp line names a neighbor */
+	int bmp_line;		/* the "bmp" line, 0 if none */
+	struct vd_addr bmp_listen;
+	uint16_t bmp_port;
 };
 
 /* daemon_conf.c */
@@ -121,6 +131,8 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 void vd_conf_free(struct vd_conf *conf);
 struct vd_path *vd_conf_path(struct vd_conf *conf, const char *name);
 const char *vd_addr_str(const struct vd_addr *a, char *buf, size_t len);
+bool vd_prefix_match(const struct vd_path *p, int family, const unsigned char *dst,
+		     unsigned int len);
 
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);
@@ -169,6 +181,7 @@ struct vd_feeder {
 
 extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
+extern const struct vd_feeder vd_feeder_bmp;
 extern const struct vd_feeder vd_feeder_probe;
 extern const struct vd_feeder vd_feeder_link;
 
