@@ -18,7 +18,7 @@ PKGS="build-essential kmod bc cpio pkg-config make gcc
       linux-image-6.12-amd64 linux-headers-6.12-amd64
       linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64 debootstrap
       strongswan-charon strongswan-swanctl libstrongswan-standard-plugins
-      bird2 gnuplot-nox dkms man-db
+      bird2 frr gnuplot-nox dkms man-db
       flex bison libelf-dev libssl-dev"
 
 missing=

@@ -31,7 +31,7 @@ source "$(dirname "$0")/topo.sh"
 source "$(dirname "$0")/daemons.sh"
 
 CLOUD_PREFIX=10.100.0.0/16
-# not the default: a vpnecmp daemon of the host must not get our sessions
+# not the default 11019, so that the file's "bmp" line is exercised
 BMP_PORT=11099
 
 require_frr()
@@ -89,6 +89,8 @@ frr_conf_cgw()
 	EOF
 }
 
+# The cloud only answers (as AWS does): no connection collisions, which
+# under emulation can keep both sides in OpenSent for a while.
 frr_conf_aws()
 {
 	cat > "$1" <<-EOF
@@ -102,10 +104,10 @@ frr_conf_aws()
 	 timers bgp 10 30
 	 neighbor 203.0.113.1 remote-as 65000
 	 neighbor 203.0.113.1 bfd
-	 neighbor 203.0.113.1 timers connect 2
+	 neighbor 203.0.113.1 passive
 	 neighbor 203.0.113.5 remote-as 65000
 	 neighbor 203.0.113.5 bfd
-	 neighbor 203.0.113.5 timers connect 2
+	 neighbor 203.0.113.5 passive
 	 address-family ipv4 unicast
 	  network $CLOUD_PREFIX
 	  neighbor 203.0.113.1 route-map ALL out
@@ -174,7 +176,7 @@ frr_up()
 	frr_conf_aws "$TMPDIR_T/aws/frr.conf"
 	frr_start aws "$TMPDIR_T/aws/frr.conf" && frr_start cgw "$TMPDIR_T/cgw/frr.conf" ||
 		{ fail "FRR did not start"; return 1; }
-	busywait 60000 both_received ||
+	busywait 120000 both_received ||
 		{ fail "BGP did not bring the cloud prefix over both tunnels"; return 1; }
 	rib_ok before
 
@@ -210,7 +212,7 @@ neighbor_shut()
 
 	out=$(vtysh_do aws -c "configure terminal" -c "router bgp 64512" \
 		-c "no neighbor 203.0.113.1 shutdown" 2>&1) || fail "vtysh no shutdown: $out"
-	busywait 60000 received 203.0.113.2 || fail "the session over t1 did not come back"
+	busywait 120000 received 203.0.113.2 || fail "the session over t1 did not come back"
 	wait_members "1 2" || fail "t1 did not return with its BGP session"
 	stop_monitor
 	jq -s -e '[.[] | select(.path == "t1") | .new_state] | index("hold") != null' "$mon" >/dev/null ||
@@ -246,7 +248,7 @@ bfd_down()
 
 	ip netns exec "$AWS" tc qdisc del dev t1 clsact
 	busywait 30000 bfd_up 203.0.113.2 || fail "BFD over t1 did not come back"
-	busywait 60000 received 203.0.113.2 || fail "the session over t1 did not come back"
+	busywait 120000 received 203.0.113.2 || fail "the session over t1 did not come back"
 	wait_members "1 2" || fail "t1 did not return"
 	stop_monitor
 	rib_ok after
