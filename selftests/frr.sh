@@ -8,8 +8,10 @@
 # neighbor ADDR" lines).  If a case fails, a tunnel whose BGP session is
 # down while IPsec is up would keep its share of the traffic until the
 # hold timer (BFD would buy nothing), or would come back without hold-up,
-# or vpnecmp's group replaces would leave FRR's RIB with failed or
-# unselected routes.  The daemon before the BMP feeder fails both cases: it
+# or FRR's zebra and vpnecmp would undo each other's nexthop group (zebra
+# 8.4 puts back a group it learned with a route; the route that forwards is
+# added "proto kernel", which zebra leaves alone), or FRR's RIB would hold
+# failed routes.  The daemon before the BMP feeder fails both cases: it
 # has no "neighbor" keyword, and FRR writes no per-tunnel kernel table it
 # could watch.
 #
@@ -140,42 +142,55 @@ bfd_up()
 	vtysh_do cgw -c "show bfd peer $1 json" 2>/dev/null | jq -e '.status == "up"' >/dev/null
 }
 
-# rib_ok WHEN: FRR's RIB on the gateway is sound.  The route that forwards
-# (kernel, nhid 100, the operator's) is selected and installed, the tunnels'
-# connected routes too, no route is failed or queued, and none of the
-# cloud's BGP routes reached zebra (they are vpnecmp's business).
+# rib_ok WHEN: FRR and vpnecmp leave each other alone on the gateway.  The
+# tunnels' connected routes are selected and installed in zebra, no route
+# is failed or queued, none of the cloud's BGP routes reached zebra (the
+# table-map), the route that forwards is not zebra's (proto kernel: zebra
+# leaves it and its group alone), zebra never "sent back down" a group
+# vpnecmp replaced, and the module never had to restore one.
 rib_ok()
 {
 	local j
 
 	j=$(vtysh_do cgw -c "show ip route json") || { fail "$1: vtysh show ip route"; return; }
 	echo "$j" > "$TMPDIR_T/rib-$1.json"
-	echo "$j" | jq -e '.["203.0.113.128/25"] | any(.protocol == "kernel" and .selected == true and .installed == true)' >/dev/null ||
-		fail "$1: the route that forwards is not selected and installed in FRR's RIB"
 	echo "$j" | jq -e '[.["203.0.113.0/30"], .["203.0.113.4/30"]] | all(any(.protocol == "connected" and .selected == true and .installed == true))' >/dev/null ||
 		fail "$1: a tunnel's connected route is not selected and installed in FRR's RIB"
 	echo "$j" | jq -e '[.[][] | select(.failed == true or .queued == true)] | length == 0' >/dev/null ||
 		fail "$1: FRR's RIB has failed or queued routes: $(echo "$j" | jq -c '[.[][] | select(.failed == true or .queued == true) | .prefix]')"
 	echo "$j" | jq -e '[.[][] | select(.protocol == "bgp")] | length == 0' >/dev/null ||
 		fail "$1: BGP routes reached zebra despite the table-map"
+	echo "$j" | jq -e 'has("203.0.113.128/25") | not' >/dev/null ||
+		fail "$1: zebra holds the route that forwards (it would revert vpnecmp's replaces)"
+	! grep -q "Kernel updated a nexthop group" "$TMPDIR_T/cgw/frr/zebra.log" ||
+		fail "$1: zebra put back a nexthop group vpnecmp had replaced"
+	[ -z "${DAEMON_LOG:-}" ] || ! grep -q "changed by someone else" "$DAEMON_LOG" ||
+		fail "$1: someone else changed the kernel group (the module restored it)"
 }
 
-# What zebra believes the operator's route forwards over, next to the kernel.
-rib_nexthops()
+# The route that forwards, as the operator adds it next to FRR: proto
+# kernel, which zebra does not learn (see Documentation/daemon.rst, FRR).
+forward_route()
 {
-	jq -r '[.["203.0.113.128/25"][0].nexthops[].interfaceName] | join(" ")' "$TMPDIR_T/rib-$1.json"
+	ip -n "$CGW" route replace 203.0.113.128/25 nhid 100 proto kernel
 }
 
 frr_up()
 {
 	local conf=$TMPDIR_T/vpnecmp.conf
 
-	sa_add 1 && sa_add 2 || { fail "SAs"; return 1; }
+	if ! sa_add 1 || ! sa_add 2; then
+		fail "SAs"
+		return 1
+	fi
+	forward_route || { fail "the route that forwards, proto kernel"; return 1; }
 	mkdir -p "$TMPDIR_T/cgw" "$TMPDIR_T/aws"
 	frr_conf_cgw "$TMPDIR_T/cgw/frr.conf"
 	frr_conf_aws "$TMPDIR_T/aws/frr.conf"
-	frr_start aws "$TMPDIR_T/aws/frr.conf" && frr_start cgw "$TMPDIR_T/cgw/frr.conf" ||
-		{ fail "FRR did not start"; return 1; }
+	if ! frr_start aws "$TMPDIR_T/aws/frr.conf" || ! frr_start cgw "$TMPDIR_T/cgw/frr.conf"; then
+		fail "FRR did not start"
+		return 1
+	fi
 	busywait 120000 both_received ||
 		{ fail "BGP did not bring the cloud prefix over both tunnels"; return 1; }
 	rib_ok before
@@ -207,8 +222,10 @@ neighbor_shut()
 	expect_eq "$(ip -n "$CGW" xfrm state | grep -c '^src')" 4 "SAs while BGP is down (IPsec up)"
 	grep -q "path t1: bgp down (BGP session with 203.0.113.2 down" "$DAEMON_LOG" ||
 		fail "the daemon did not log the BMP Peer Down of 203.0.113.2"
+	# zebra, if it took the group for its own, puts it back within ms
+	sleep 2
+	expect_eq "$(members 100)" "2" "members 2 s after the pull"
 	rib_ok during
-	ktap_print_msg "FRR's RIB lists '$(rib_nexthops during)' for 203.0.113.128/25 while the kernel group holds '$(members)' (zebra does not follow group replaces)"
 
 	out=$(vtysh_do aws -c "configure terminal" -c "router bgp 64512" \
 		-c "no neighbor 203.0.113.1 shutdown" 2>&1) || fail "vtysh no shutdown: $out"
@@ -219,6 +236,12 @@ neighbor_shut()
 		fail "t1 came back without its hold-up"
 	rib_ok after
 	expect_eq "$(ip -n "$CGW" route show 203.0.113.128/25)" "$main" "the route that forwards"
+
+	# Something that is not BMP on the port: refused, nothing else moves.
+	ip netns exec "$CGW" python3 -c "import socket; s = socket.create_connection(('127.0.0.1', $BMP_PORT)); s.sendall(b'GET / HTTP/1.0\r\n\r\n'); s.recv(1)" 2>/dev/null
+	daemon_wait_log "not BMP version 3" || fail "the daemon did not refuse a session that is not BMP"
+	kill -0 "$DAEMON_PID" 2>/dev/null || fail "the daemon died on a session that is not BMP"
+	expect_eq "$(members 100)" "1 2" "members after a session that is not BMP"
 }
 
 # BFD's packets from the cloud over tunnel 1 are dropped (BGP's are not):
@@ -241,9 +264,15 @@ bfd_down()
 	busywait 20000 pulled_for_bgp "$mon" || fail "t1 was not pulled (reason bgp) with BFD down"
 	down=$(event_ms "$mon" t1 down cause_ns "$t0")
 	[ -n "$down" ] && ktap_print_msg "BFD-fed detection (bfdd 300 ms x 3, BGP hold 30 s): $((down - t0)) ms after the cloud's BFD packets were dropped"
-	why=$(vtysh_do cgw -c "show bgp neighbor 203.0.113.2 json" | jq -r '.["203.0.113.2"].lastResetDueTo')
-	expect_eq "$why" "BFD down received" "why the gateway's bgpd reset the session over t1"
+	# bgpd tells the cloud why (RFC 9384): Cease/BFD Down, or says it reset
+	why=$(vtysh_do cgw -c "show bgp neighbor 203.0.113.2 json" |
+		jq -r '.["203.0.113.2"] | "\(.lastResetDueTo) / \(.lastNotificationReason)"')
+	case $why in
+	"BFD down received"* | *"Cease/BFD Down") ;;
+	*) fail "the gateway's bgpd reset the session over t1 for another reason than BFD: $why" ;;
+	esac
 	expect_eq "$(ip -n "$CGW" xfrm state | grep -c '^src')" 4 "SAs while BFD is down (IPsec up)"
+	expect_eq "$(members 100)" "2" "members while BFD over t1 is down"
 	rib_ok during
 
 	ip netns exec "$AWS" tc qdisc del dev t1 clsact

@@ -156,8 +156,7 @@ static void bmp_report(struct vd_path *p, unsigned int count)
 		return;
 	vd_addr_str(&p->bgp_neighbor, a, sizeof(a));
 	if (!up) {
-		snprintf(why, sizeof(why), "BGP session with %s down: %s", a,
-			 down ? down->why : "?");
+		snprintf(why, sizeof(why), "BGP session with %s down: %s", a, down->why);
 		vd_signal(p, VPNECMP_SIGNAL_BGP, false, why);
 	} else if (count) {
 		snprintf(why, sizeof(why), "%u route%s from %s", count, count == 1 ? "" : "s", a);
@@ -283,6 +282,7 @@ static struct bmp_peer *bmp_peer_get(struct bmp_conn *conn, const struct vd_addr
 	n = &conn->peers[conn->npeers++];
 	memset(n, 0, sizeof(*n));
 	n->addr = *addr;
+	snprintf(n->why, sizeof(n->why), "no Peer Up from bgpd yet");
 	return n;
 }
 
