@@ -180,12 +180,18 @@ frr_start()
 		mkdir -p /var/tmp 2>/dev/null
 		o="-u root -g root --vty_socket $d -z $d/zserv.api"
 		/usr/lib/frr/zebra $o -i "$d/zebra.pid" --log "file:$d/zebra.log" &
+		z=$!
 		/usr/lib/frr/bfdd $o -i "$d/bfdd.pid" --bfdctl "$d/bfdd.sock" \
 			--log "file:$d/bfdd.log" &
+		f=$!
 		/usr/lib/frr/bgpd $o -M bmp -i "$d/bgpd.pid" --log "file:$d/bgpd.log" &
+		b=$!
+		# stopped before they wrote their pid files: they go too
+		trap "kill $b $f $z 2>/dev/null" TERM
+		wait
 		wait' sh "$dir" >"$dir/frr.out" 2>&1 &
 	DAEMON_PIDS="$DAEMON_PIDS $!"
-	busywait 30000 sh -c "test -s '$dir/zebra.pid' && test -S '$dir/zebra.vty' && test -S '$dir/bgpd.vty' &&
+	busywait 90000 sh -c "test -s '$dir/zebra.pid' && test -S '$dir/zebra.vty' && test -S '$dir/bgpd.vty' &&
 		test -S '$dir/bfdd.vty'" || { echo "FRR $side did not start"; cat "$dir/frr.out"; return 1; }
 	vtysh_do "$side" -f "$conf" >"$dir/load.log" 2>&1 || { cat "$dir/load.log"; return 1; }
 }

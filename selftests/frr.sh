@@ -21,7 +21,7 @@
 # the ordering of Peer Down/Up under load; selftests/bench is where that
 # belongs, not make check.
 #
-# timeout: 420
+# timeout: 600
 
 ALL_TESTS="
 	neighbor_shut
