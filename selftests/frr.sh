@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # FRR on both sides: bgpd exchanges the cloud's prefix over each tunnel,
-# with BFD (bfdd, 300 ms x 3) on each session.  The gateway's bgpd keeps
+# with BFD (bfdd, 300 ms x 3) on tunnel 1's session in the BFD case.  BFD
+# is left out elsewhere: under emulation on a loaded host the guest can
+# stall for longer than 900 ms and BFD then drops sessions nobody touched.  The gateway's bgpd keeps
 # what it learns out of zebra (table-map) and reports its sessions and the
 # routes they bring to "vpnecmp daemon" over BMP (RFC 7854, "bgp PATH
 # neighbor ADDR" lines).  If a case fails, a tunnel whose BGP session is
@@ -48,7 +50,8 @@ require_frr()
 	require_cmd vtysh nsenter unshare tc
 }
 
-# The gateway: BGP with the two tunnel neighbors, BFD on both, what it
+# frr_conf_cgw FILE [bfd]: BGP with the two tunnel neighbors (BFD on
+# tunnel 1's with "bfd"), what it
 # learns kept out of zebra (the route that forwards is the operator's),
 # the cloud prefix reported over BMP after the inbound policy.
 frr_conf_cgw()
@@ -71,10 +74,9 @@ frr_conf_cgw()
 	 bgp router-id 203.0.113.1
 	 timers bgp 10 30
 	 neighbor 203.0.113.2 remote-as 64512
-	 neighbor 203.0.113.2 bfd
+	 ${2:+neighbor 203.0.113.2 bfd}
 	 neighbor 203.0.113.2 timers connect 2
 	 neighbor 203.0.113.6 remote-as 64512
-	 neighbor 203.0.113.6 bfd
 	 neighbor 203.0.113.6 timers connect 2
 	 address-family ipv4 unicast
 	  neighbor 203.0.113.2 route-map FROM-CLOUD in
@@ -91,8 +93,9 @@ frr_conf_cgw()
 	EOF
 }
 
-# The cloud only answers (as AWS does): no connection collisions, which
-# under emulation can keep both sides in OpenSent for a while.
+# frr_conf_aws FILE [bfd]: the cloud only answers (as AWS does): no
+# connection collisions, which under emulation can keep both sides in
+# OpenSent for a while.
 frr_conf_aws()
 {
 	cat > "$1" <<-EOF
@@ -105,10 +108,9 @@ frr_conf_aws()
 	 no bgp network import-check
 	 timers bgp 10 30
 	 neighbor 203.0.113.1 remote-as 65000
-	 neighbor 203.0.113.1 bfd
+	 ${2:+neighbor 203.0.113.1 bfd}
 	 neighbor 203.0.113.1 passive
 	 neighbor 203.0.113.5 remote-as 65000
-	 neighbor 203.0.113.5 bfd
 	 neighbor 203.0.113.5 passive
 	 address-family ipv4 unicast
 	  network $CLOUD_PREFIX
@@ -135,6 +137,13 @@ both_received()
 pulled_for_bgp()
 {
 	jq -s -e '[.[] | select(.path == "t1" and .new_state == "down" and .reason == "bgp")] | length > 0' "$1" >/dev/null
+}
+
+# members_are IDS: group 100 holds IDS (wait_members, with room for a
+# loaded host: a return waits for BGP, BMP and the hold-up in turn)
+members_are()
+{
+	[ "$(members 100)" = "$1" ]
 }
 
 bfd_up()
@@ -185,8 +194,8 @@ frr_up()
 	fi
 	forward_route || { fail "the route that forwards, proto kernel"; return 1; }
 	mkdir -p "$TMPDIR_T/cgw" "$TMPDIR_T/aws"
-	frr_conf_cgw "$TMPDIR_T/cgw/frr.conf"
-	frr_conf_aws "$TMPDIR_T/aws/frr.conf"
+	frr_conf_cgw "$TMPDIR_T/cgw/frr.conf" "${1:-}"
+	frr_conf_aws "$TMPDIR_T/aws/frr.conf" "${1:-}"
 	if ! frr_start aws "$TMPDIR_T/aws/frr.conf" || ! frr_start cgw "$TMPDIR_T/cgw/frr.conf"; then
 		fail "FRR did not start"
 		return 1
@@ -230,7 +239,7 @@ neighbor_shut()
 	out=$(vtysh_do aws -c "configure terminal" -c "router bgp 64512" \
 		-c "no neighbor 203.0.113.1 shutdown" 2>&1) || fail "vtysh no shutdown: $out"
 	busywait 120000 received 203.0.113.2 || fail "the session over t1 did not come back"
-	wait_members "1 2" || fail "t1 did not return with its BGP session"
+	busywait 60000 members_are "1 2" || fail "t1 did not return with its BGP session"
 	stop_monitor
 	jq -s -e '[.[] | select(.path == "t1") | .new_state] | index("hold") != null' "$mon" >/dev/null ||
 		fail "t1 came back without its hold-up"
@@ -252,7 +261,7 @@ bfd_down()
 {
 	local mon=$TMPDIR_T/mon.json t0 down why
 
-	frr_up || return
+	frr_up bfd || return
 	busywait 30000 bfd_up 203.0.113.2 || { fail "BFD over t1 did not come up"; return; }
 	start_monitor "$mon" path
 
@@ -262,8 +271,6 @@ bfd_down()
 		match ip protocol 17 0xff match ip dport 3784 0xffff action drop ||
 		{ fail "tc filter"; return; }
 	busywait 20000 pulled_for_bgp "$mon" || fail "t1 was not pulled (reason bgp) with BFD down"
-	down=$(event_ms "$mon" t1 down cause_ns "$t0")
-	[ -n "$down" ] && ktap_print_msg "BFD-fed detection (bfdd 300 ms x 3, BGP hold 30 s): $((down - t0)) ms after the cloud's BFD packets were dropped"
 	# bgpd tells the cloud why (RFC 9384): Cease/BFD Down, or says it reset
 	why=$(vtysh_do cgw -c "show bgp neighbor 203.0.113.2 json" |
 		jq -r '.["203.0.113.2"] | "\(.lastResetDueTo) / \(.lastNotificationReason)"')
@@ -278,8 +285,11 @@ bfd_down()
 	ip netns exec "$AWS" tc qdisc del dev t1 clsact
 	busywait 30000 bfd_up 203.0.113.2 || fail "BFD over t1 did not come back"
 	busywait 120000 received 203.0.113.2 || fail "the session over t1 did not come back"
-	wait_members "1 2" || fail "t1 did not return"
+	busywait 60000 members_are "1 2" || fail "t1 did not return"
 	stop_monitor
+	# read once the monitor is stopped: no line half written
+	down=$(event_ms "$mon" t1 down cause_ns "$t0")
+	[ -n "$down" ] && ktap_print_msg "BFD-fed detection (bfdd 300 ms x 3, BGP hold 30 s): $((down - t0)) ms after the cloud's BFD packets were dropped"
 	rib_ok after
 }
 
