@@ -23,7 +23,7 @@
 # the ordering of Peer Down/Up under load; selftests/bench is where that
 # belongs, not make check.
 #
-# timeout: 600
+# timeout: 900
 
 ALL_TESTS="
 	neighbor_shut
