@@ -279,7 +279,8 @@ bfd_down()
 	*) fail "the gateway's bgpd reset the session over t1 for another reason than BFD: $why" ;;
 	esac
 	expect_eq "$(ip -n "$CGW" xfrm state | grep -c '^src')" 4 "SAs while BFD is down (IPsec up)"
-	expect_eq "$(members 100)" "2" "members while BFD over t1 is down"
+	# No "t1 stays out" check: FRR 8.4 lets BGP come back while BFD is
+	# down and BFD drops it again; the path follows, damped by its hold-up.
 	rib_ok during
 
 	ip netns exec "$AWS" tc qdisc del dev t1 clsact
