@@ -21,7 +21,7 @@ PKGS="build-essential kmod bc cpio pkg-config make gcc
       strongswan-starter
       libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 libnss3-tools libunbound8
       libcurl3-nss libcap-ng0
-      bird2 keepalived iputils-ping gnuplot-nox dkms man-db
+      bird2 frr keepalived iputils-ping gnuplot-nox dkms man-db
       flex bison libelf-dev libssl-dev"
 
 missing=

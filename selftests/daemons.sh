@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Real daemons in the topology's namespaces: strongSwan's charon and BIRD,
-# one instance per side, each with its own configuration, control socket and
+# Real daemons in the topology's namespaces: strongSwan's charon, BIRD and
+# FRR (zebra, bgpd with BMP, bfdd), one instance per side, each with its own configuration, control socket and
 # log under $TMPDIR_T/SIDE (SIDE is cgw or aws).  Source after topo.sh.
 # Everything started here is stopped by daemons_stop, which the case
 # cleanup calls.
@@ -153,10 +153,75 @@ birdc_do()
 	birdc -s "$sock" "$@"
 }
 
+# frr_start SIDE FRR_CONF: FRR's zebra, bgpd (with the BMP module) and bfdd
+# in SIDE's namespace, then FRR_CONF applied through vtysh.  FRR runs as
+# root and wants its users and vty group in /etc/passwd and /etc/group,
+# which the guest does not have: the daemons get a private mount namespace
+# with an /etc of their own (passwd, group and the loader's files only) and
+# a private /run.  Sockets, pid files and logs are in $TMPDIR_T/SIDE/frr.
+frr_start()
+{
+	local side=$1 conf=$2 ns dir=$TMPDIR_T/$1/frr f
+
+	ns=$(side_ns "$side")
+	mkdir -p "$dir/etc"
+	rm -f "$dir"/*.pid "$dir"/*.vty
+	for f in ld.so.cache ld.so.conf ld.so.conf.d protocols services localtime; do
+		[ -e "/etc/$f" ] && cp -a "/etc/$f" "$dir/etc/"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' > "$dir/etc/passwd"
+	# vtysh authenticates its user through PAM unless vtysh.conf says not to
+	mkdir -p "$dir/etc/frr"
+	echo 'username root nopassword' > "$dir/etc/frr/vtysh.conf"
+	printf 'root:x:0:\nfrr:x:990:\nfrrvty:x:991:root\n' > "$dir/etc/group"
+	# shellcheck disable=SC2016
+	ip netns exec "$ns" unshare -m sh -c '
+		d=$1
+		mount --bind "$d/etc" /etc && mount -t tmpfs tmpfs /run || exit 1
+		mkdir -p /var/tmp 2>/dev/null
+		o="-u root -g root --vty_socket $d -z $d/zserv.api"
+		/usr/lib/frr/zebra $o -i "$d/zebra.pid" --log "file:$d/zebra.log" &
+		z=$!
+		/usr/lib/frr/bfdd $o -i "$d/bfdd.pid" --bfdctl "$d/bfdd.sock" \
+			--log "file:$d/bfdd.log" &
+		f=$!
+		/usr/lib/frr/bgpd $o -M bmp -i "$d/bgpd.pid" --log "file:$d/bgpd.log" &
+		b=$!
+		# stopped before they wrote their pid files: they go too
+		trap "kill $b $f $z 2>/dev/null" TERM
+		wait
+		wait' sh "$dir" >"$dir/frr.out" 2>&1 &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	busywait 90000 sh -c "test -s '$dir/zebra.pid' && test -S '$dir/zebra.vty' && test -S '$dir/bgpd.vty' &&
+		test -S '$dir/bfdd.vty'" || { echo "FRR $side did not start"; cat "$dir/frr.out"; return 1; }
+	vtysh_do "$side" -f "$conf" >"$dir/load.log" 2>&1 || { cat "$dir/load.log"; return 1; }
+}
+
+# vtysh_do SIDE ARGS...: vtysh against SIDE's FRR, in its mount namespace
+# (vtysh too wants the vty group).
+vtysh_do()
+{
+	local dir=$TMPDIR_T/$1/frr
+
+	shift
+	nsenter -t "$(cat "$dir/zebra.pid")" -m vtysh --vty_socket "$dir" "$@"
+}
+
+# FRR's daemons fork away from the shell that started them: their pid files.
+frr_stop()
+{
+	local f pid
+
+	for f in "$TMPDIR_T"/*/frr/*.pid; do
+		[ -f "$f" ] && read -r pid < "$f" && kill -TERM "$pid" 2>/dev/null
+	done
+}
+
 daemons_stop()
 {
 	local pid
 
+	frr_stop
 	for pid in $DAEMON_PIDS; do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -172,7 +237,8 @@ case_cleanup_hook()
 
 	daemons_stop
 	for f in "$TMPDIR_T"/*/charon.out "$TMPDIR_T"/*/charon.log "$TMPDIR_T"/*/bird.out \
-		 "$TMPDIR_T"/*/bird.log; do
+		 "$TMPDIR_T"/*/bird.log "$TMPDIR_T"/*/frr/frr.out "$TMPDIR_T"/*/frr/bgpd.log \
+		 "$TMPDIR_T"/*/frr/bfdd.log; do
 		[ -f "$f" ] && dump_log "$f" 10
 	done
 }

@@ -5,7 +5,9 @@
 # documentation includes) are the ones an operator copies at 2 a.m.: each
 # setup.sh must build its gateway in a fresh namespace, its vpnecmp.conf
 # must pass "vpnecmp daemon check" there and be applied whole by the daemon,
-# its swanctl.conf must load into charon, its bird.conf must parse.  If a
+# its swanctl.conf must load into charon, its bird.conf must parse, its
+# frr.conf must load into FRR (zebra, bgpd with BMP, bfdd) whose bgpd must
+# then reach the daemon over BMP.  If a
 # case fails, the documentation ships a configuration that does not work.
 #
 # timeout: 300
@@ -52,6 +54,11 @@ example()
 			{ ktap_print_msg "connection $c of vpnecmp.conf is not in $swan"; RET=1; }
 	done
 
+	if [ -f "$dir/frr.conf" ] && ! frr_start cgw "$dir/frr.conf" >"$TMPDIR_T/frr-$1.log" 2>&1; then
+		ktap_print_msg "$1/frr.conf does not load into FRR: $(tail -5 "$TMPDIR_T/frr-$1.log")"
+		RET=1
+	fi
+
 	# Applied for real, against the charon of that configuration.
 	log=$TMPDIR_T/daemon-$1.log
 	sed "s|/var/run/charon.vici|$TMPDIR_T/cgw/charon.vici|" "$conf" > "$TMPDIR_T/$1.conf"
@@ -63,6 +70,10 @@ example()
 		{ ktap_print_msg "$1: the daemon did not reach charon"; RET=1; }
 	[ "$("$VPNECMP" -n "$CGW" -j path show group "$group" | jq length)" = "$npaths" ] ||
 		{ ktap_print_msg "$1: expected $npaths paths in group $group"; RET=1; }
+	if [ -f "$dir/frr.conf" ]; then
+		busywait 15000 grep -q "bmp: session from" "$log" ||
+			{ ktap_print_msg "$1: bgpd did not reach the daemon over BMP"; RET=1; }
+	fi
 	kill "$DPID"
 	wait "$DPID"
 	DPID=
@@ -80,12 +91,12 @@ example()
 
 ktap_print_header
 require_root
-require_cmd ip jq swanctl bird
+require_cmd ip jq swanctl bird vtysh nsenter unshare
 require_cli
 require_module
 trap cleanup EXIT
-ktap_set_plan 2
-for ex in "aws-tgw-bgp aws 2" "aws-static aws 2"; do
+ktap_set_plan 3
+for ex in "aws-tgw-bgp aws 2" "aws-static aws 2" "aws-tgw-frr aws 2"; do
 	# shellcheck disable=SC2086
 	if example $ex; then
 		ktap_test_pass "${ex%% *}"

@@ -48,6 +48,7 @@ static const char *const vd_help[] = {
 static const struct vd_feeder *const vd_feeders[] = {
 	&vd_feeder_vici,
 	&vd_feeder_bgp,
+	&vd_feeder_bmp,
 	&vd_feeder_probe,
 	&vd_feeder_link,
 	&vd_feeder_metrics,

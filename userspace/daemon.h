@@ -24,6 +24,8 @@
 #define VD_DEFAULT_PLUTO	"/run/pluto/pluto.ctl"
 #define VD_DEFAULT_WHACK	"/usr/libexec/ipsec/whack"
 #define VD_MAX_PREFIXES		8
+/* BMP collector (daemon_bmp.c): where bgpd's "bmp connect" reaches us */
+#define VD_BMP_PORT		11019
 #define VD_PROBE_INTERVAL_MS	100
 #define VD_PROBE_MULTIPLIER	3
 #define VD_PROBE_UP		3
@@ -102,8 +104,12 @@ struct vd_path {
 	char child[64];
 	int ike_line;
 
-	/* BGP feeder: bgp is up while this table holds a matching route */
+	/*
+	 * BGP feeder: bgp is up while this table holds a matching route; BMP
+	 * feeder: while the session with this neighbor is up and it sent one.
+	 */
 	uint32_t bgp_table;
+	struct vpnecmp_addr bgp_neighbor;
 	struct vd_prefix bgp_prefix[VD_MAX_PREFIXES];
 	unsigned int bgp_nprefix;
 
@@ -157,6 +163,10 @@ struct vd_conf {
 	char pluto[108];		/* pluto's control socket */
 	char whack[256];		/* the whack binary */
 	char file[256];			/* the file's name, for the owner registry */
+	bool bmp;		/* some bgp line names a neighbor */
+	int bmp_line;		/* the "bmp" line, 0 if none */
+	struct vpnecmp_addr bmp_listen;
+	uint16_t bmp_port;
 };
 
 /* The feeder that owns signal s of p, NULL if none (the daemon does not feed it). */
@@ -216,6 +226,8 @@ struct vd_figures {
 
 void vd_measure_add(struct vd_measure *m, bool answered, uint32_t rtt_us);
 void vd_measure_figures(const struct vd_measure *m, struct vd_figures *f);
+bool vd_prefix_match(const struct vd_path *p, int family, const unsigned char *dst,
+		     unsigned int len);
 
 /* daemon_apply.c: make the module's objects those of conf. */
 int vd_apply(const struct vd_conf *conf);
@@ -293,6 +305,7 @@ struct vd_feeder {
 
 extern const struct vd_feeder vd_feeder_vici;
 extern const struct vd_feeder vd_feeder_bgp;
+extern const struct vd_feeder vd_feeder_bmp;
 extern const struct vd_feeder vd_feeder_probe;
 extern const struct vd_feeder vd_feeder_link;
 extern const struct vd_feeder vd_feeder_metrics;

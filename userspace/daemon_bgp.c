@@ -88,26 +88,6 @@ static struct bgp_table *bgp_table_find(uint32_t id)
 	return NULL;
 }
 
-static bool bgp_prefix_match(const struct vd_path *p, const struct bgp_route *r)
-{
-	if (!p->bgp_nprefix)
-		return true;
-	for (unsigned int i = 0; i < p->bgp_nprefix; i++) {
-		const struct vd_prefix *pfx = &p->bgp_prefix[i];
-		const unsigned char *b = (const unsigned char *)&pfx->addr.v6;
-		unsigned int bits = pfx->len, bytes = bits / 8;
-
-		if (r->family != pfx->addr.family || r->dst_len < pfx->len)
-			continue;
-		if (memcmp(r->dst, b, bytes))
-			continue;
-		if (bits % 8 && ((r->dst[bytes] ^ b[bytes]) & (0xff00 >> (bits % 8))))
-			continue;
-		return true;
-	}
-	return false;
-}
-
 static void bgp_report(struct vd_path *p, unsigned int n)
 {
 	char why[64];
@@ -123,7 +103,7 @@ static void bgp_account(const struct bgp_route *r, int delta)
 	for (unsigned int i = 0; i < bgp_conf->npaths; i++) {
 		struct vd_path *p = &bgp_conf->paths[i];
 
-		if (p->bgp_table != r->table || !bgp_prefix_match(p, r))
+		if (p->bgp_table != r->table || !vd_prefix_match(p, r->family, r->dst, r->dst_len))
 			continue;
 		if (delta < 0 && !bgp_count[i])
 			continue;

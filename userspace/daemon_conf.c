@@ -12,7 +12,8 @@
  *   strongswan [socket PATH] [on-pull none|restart|terminate]
  *   libreswan [socket PATH] [whack PATH]
  *   ike PATH conn IKE_SA [child CHILD_SA]
- *   bgp PATH table TABLE [prefix PREFIX]...
+ *   bgp PATH table TABLE|neighbor ADDR [prefix PREFIX]...
+ *   bmp [listen ADDR] [port PORT]
  *   probe PATH icmp|udp ADDR [port PORT] [source ADDR] [interval MS]
  *         [multiplier K | lost K of N] [up M] [measure N]
  *         [sla-rtt MS] [sla-loss PCT] [sla-recovery MS] [sla-tier T]
@@ -603,7 +604,7 @@ static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
 
 	if (!path)
 		return -1;
-	if (path->bgp_table) {
+	if (path->bgp_table || path->bgp_neighbor.family) {
 		vd_perr(p, "path \"%s\" already has a \"bgp\" line", path->name);
 		return -1;
 	}
@@ -616,6 +617,9 @@ static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
 		if (!strcmp(key, "table")) {
 			/* 253..255 are default, main and local: never the daemon's own */
 			if (vd_u32(p, key, 1, 252, &path->bgp_table))
+				return -1;
+		} else if (!strcmp(key, "neighbor")) {
+			if (vd_addr(p, key, &path->bgp_neighbor))
 				return -1;
 		} else if (!strcmp(key, "prefix")) {
 			if (path->bgp_nprefix == VD_MAX_PREFIXES) {
@@ -631,9 +635,47 @@ static int vd_parse_bgp(struct vd_parser *p, struct vd_conf *conf)
 			return -1;
 		}
 	}
-	if (!path->bgp_table) {
-		vd_perr(p, "bgp \"%s\" needs \"table TABLE\"", path->name);
+	if (path->bgp_table && path->bgp_neighbor.family) {
+		vd_perr(p, "bgp \"%s\": \"table\" and \"neighbor\" are mutually exclusive",
+			path->name);
+		path->bgp_table = 0;
 		return -1;
+	}
+	if (!path->bgp_table && !path->bgp_neighbor.family) {
+		vd_perr(p, "bgp \"%s\" needs \"table TABLE\" or \"neighbor ADDR\"", path->name);
+		return -1;
+	}
+	if (path->bgp_neighbor.family)
+		conf->bmp = true;
+	return 0;
+}
+
+static int vd_parse_bmp(struct vd_parser *p, struct vd_conf *conf)
+{
+	uint32_t port;
+
+	if (conf->bmp_line) {
+		vd_perr(p, "a second \"bmp\" line (the first is line %d)", conf->bmp_line);
+		return -1;
+	}
+	conf->bmp_line = p->line;
+	while (p->i < p->argc) {
+		const char *key = vd_key(p);
+
+		if (!key)
+			return -1;
+
+		if (!strcmp(key, "listen")) {
+			if (vd_addr(p, key, &conf->bmp_listen))
+				return -1;
+		} else if (!strcmp(key, "port")) {
+			if (vd_u32(p, key, 1, 65535, &port))
+				return -1;
+			conf->bmp_port = (uint16_t)port;
+		} else {
+			vd_perr(p, "\"%s\": unknown keyword for bmp", key);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -904,7 +946,7 @@ static int vd_conf_check(struct vd_parser *p, struct vd_conf *conf)
 			}
 		}
 		has[0] = path->ike[0];
-		has[1] = path->bgp_table;
+		has[1] = path->bgp_table || path->bgp_neighbor.family;
 		has[2] = path->probe != VD_PROBE_NONE;
 		path->signals &= ~(1U << 31);
 		for (unsigned int f = 0; f < 3; f++) {
@@ -951,6 +993,12 @@ static int vd_conf_check(struct vd_parser *p, struct vd_conf *conf)
 		strcpy(conf->pluto, VD_DEFAULT_PLUTO);
 	if (conf->libreswan && !conf->whack[0])
 		strcpy(conf->whack, VD_DEFAULT_WHACK);
+	if (!conf->bmp_listen.family) {
+		conf->bmp_listen.family = AF_INET;
+		conf->bmp_listen.v4.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	if (!conf->bmp_port)
+		conf->bmp_port = VD_BMP_PORT;
 	return 0;
 }
 
@@ -1030,6 +1078,8 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			ret = vd_parse_ike(&p, conf);
 		} else if (!strcmp(kw, "bgp")) {
 			ret = vd_parse_bgp(&p, conf);
+		} else if (!strcmp(kw, "bmp")) {
+			ret = vd_parse_bmp(&p, conf);
 		} else if (!strcmp(kw, "probe")) {
 			ret = vd_parse_probe(&p, conf);
 		} else if (!strcmp(kw, "metrics")) {
@@ -1043,7 +1093,7 @@ int vd_conf_load(const char *file, struct vd_conf *conf, char *err, size_t errle
 			}
 			empty_line = p.line;
 		} else {
-			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, libreswan, ike, bgp, probe, metrics, vrrp-track-file, empty)",
+			vd_perr(&p, "\"%s\": unknown statement (group, path, strongswan, libreswan, ike, bgp, bmp, probe, metrics, vrrp-track-file, empty)",
 				kw);
 			ret = -1;
 		}
@@ -1078,4 +1128,26 @@ void vd_conf_free(struct vd_conf *conf)
 	free(conf->groups);
 	free(conf->paths);
 	memset(conf, 0, sizeof(*conf));
+}
+
+/* Is the route family/dst/len inside one of path's bgp prefixes (or any)? */
+bool vd_prefix_match(const struct vd_path *p, int family, const unsigned char *dst,
+		     unsigned int len)
+{
+	if (!p->bgp_nprefix)
+		return true;
+	for (unsigned int i = 0; i < p->bgp_nprefix; i++) {
+		const struct vd_prefix *pfx = &p->bgp_prefix[i];
+		const unsigned char *b = (const unsigned char *)&pfx->addr.v6;
+		unsigned int bits = pfx->len, bytes = bits / 8;
+
+		if (family != pfx->addr.family || len < pfx->len)
+			continue;
+		if (memcmp(dst, b, bytes))
+			continue;
+		if (bits % 8 && ((dst[bytes] ^ b[bytes]) & (0xff00 >> (bits % 8))))
+			continue;
+		return true;
+	}
+	return false;
 }

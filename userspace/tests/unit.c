@@ -546,6 +546,40 @@ static void check_conf(void)
 	check_conf_value("two prefixes", c.npaths == 1 && c.paths[0].bgp_nprefix == 2);
 	vd_conf_free(&c);
 
+	/* bgp over BMP: a neighbor instead of a table, and where to listen */
+	check_conf_case("bgp neighbor",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"bgp p neighbor 169.254.10.1 prefix 10.100.0.0/16\n", "", &c);
+	check_conf_value("bgp neighbor: BMP on 127.0.0.1 port 11019, bgp signal",
+			 c.bmp && c.bmp_port == 11019 && c.bmp_listen.family == AF_INET &&
+			 c.bmp_listen.v4.s_addr == htonl(INADDR_LOOPBACK) &&
+			 c.paths[0].bgp_neighbor.family == AF_INET && !c.paths[0].bgp_table &&
+			 (c.paths[0].signals & (1U << VPNECMP_SIGNAL_BGP)));
+	vd_conf_free(&c);
+	check_conf_case("bmp listen and port",
+			"bmp listen ::1 port 5000\ngroup g nhid 1\n", "", &c);
+	check_conf_value("bmp ::1 port 5000", c.bmp_port == 5000 &&
+			 c.bmp_listen.family == AF_INET6 && !c.bmp);
+	vd_conf_free(&c);
+	check_conf_case("bgp table and neighbor",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"bgp p table 201 neighbor 169.254.10.1\n",
+			":3: bgp \"p\": \"table\" and \"neighbor\" are mutually exclusive", &c);
+	check_conf_case("bgp neither table nor neighbor",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"bgp p prefix 10.0.0.0/8\n",
+			":3: bgp \"p\" needs \"table TABLE\" or \"neighbor ADDR\"", &c);
+	check_conf_case("bgp neighbor not an address",
+			"group g nhid 1\npath p group g dev d nhid 2" P12 "\n"
+			"bgp p neighbor aws1\n",
+			":3: \"aws1\" is not an IPv4 or IPv6 address (neighbor)", &c);
+	check_conf_case("bmp port 0", "bmp port 0\n",
+			":1: argument \"0\" is wrong: port is out of range 1..65535", &c);
+	check_conf_case("bmp twice", "bmp port 1000\nbmp\n",
+			":2: a second \"bmp\" line (the first is line 1)", &c);
+	check_conf_case("bmp unknown keyword", "bmp address 127.0.0.1\n",
+			":1: \"address\": unknown keyword for bmp", &c);
+
 	check_conf_case("unknown signal, the CLI's message",
 			"group g nhid 1\npath p group g dev d nhid 2" P12 " signals sa,carrier\n",
 			":2: argument \"sa,carrier\" is wrong: \"carrier\" is not a signal (sa, dpd, bgp, probe, admin)",
