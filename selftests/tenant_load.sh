@@ -56,7 +56,7 @@ else
 		> "$dir/setup" 2>&1
 fi
 
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 20; i++)); do
 	echo "nexthop replace id 1 dev d1"
 done > "$dir/churn.batch"
 
@@ -65,7 +65,7 @@ echo "work_runs $(work_runs)" > "$dir/ready.tmp" && mv "$dir/ready.tmp" "$dir/re
 ops=0
 while [ ! -e "$dir/stop" ]; do
 	ip -batch "$dir/churn.batch" || break
-	ops=$((ops + 100))
+	ops=$((ops + 20))
 done
 
 groups=$("$VPNECMP" -j group show)
