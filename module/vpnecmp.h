@@ -96,14 +96,16 @@
  * notifier, whose replay of DEL for every nexthop then finds the namespace
  * dying.  A namespace never activated has no notifier, socket or hash to
  * release.  Activation cannot race with teardown: it runs in a GROUP_NEW
- * handler, whose sending socket holds a reference on the namespace.  On module unload, vpnecmp_stopping is set first and the
- * workqueue flushed: a work run that starts later returns at once, so no
+ * handler, whose sending socket holds a reference on the namespace.
+ *
+ * On module unload, vpnecmp_stopping is set first and the workqueue
+ * flushed: a work run that starts later returns at once, so no
  * replace and no notification follows; only then is the genetlink family
  * unregistered.
  */
 
 #define VPNECMP_SA_HASH_BITS	8
-#define VPNECMP_SA_HASH_SIZE	(1U << VPNECMP_SA_HASH_BITS)
+#define VPNECMP_SA_HASH_SIZE	BIT(VPNECMP_SA_HASH_BITS)
 /* Nexthop reads done under one hold of rtnl by the work. */
 #define VPNECMP_RTNL_BATCH	32
 #define VPNECMP_NH_DIRTY_MAX	16

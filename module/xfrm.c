@@ -84,11 +84,6 @@ static struct hlist_head *vpnecmp_sa_bucket(struct vpnecmp_net *vn,
 				    VPNECMP_SA_HASH_BITS)];
 }
 
-/* Every hashed path; sa_lock held, namespace active. */
-#define vpnecmp_for_each_hashed(vn, bkt, path)				\
-	for ((bkt) = 0; (bkt) < VPNECMP_SA_HASH_SIZE; (bkt)++)		\
-		hlist_for_each_entry(path, &(vn)->sa_hash[bkt], hnode)
-
 /* Caller holds sa_lock. */
 struct vpnecmp_path *vpnecmp_path_by_key(struct vpnecmp_net *vn,
 					 const struct vpnecmp_key *key)
@@ -236,18 +231,21 @@ static bool vpnecmp_sa_rekeyed(struct vpnecmp_net *vn,
 	struct vpnecmp_path *path;
 	struct vpnecmp_sa *sa;
 	bool tracked = false;
-	int bkt;
+	u32 bkt;
 
-	vpnecmp_for_each_hashed(vn, bkt, path) {
-		list_for_each_entry(sa, &path->sas, node) {
-			if (sa->x->id.spi != x->id.spi ||
-			    sa->x->props.family != x->props.family ||
-			    !xfrm_addr_equal(&sa->x->id.daddr, &x->id.daddr,
-					     x->props.family))
-				continue;
-			if (vpnecmp_sa_stale(path, sa->x))
-				return true;
-			tracked = true;
+	for (bkt = 0; bkt < VPNECMP_SA_HASH_SIZE; bkt++) {
+		hlist_for_each_entry(path, &vn->sa_hash[bkt], hnode) {
+			list_for_each_entry(sa, &path->sas, node) {
+				if (sa->x->id.spi != x->id.spi ||
+				    sa->x->props.family != x->props.family ||
+				    !xfrm_addr_equal(&sa->x->id.daddr,
+						     &x->id.daddr,
+						     x->props.family))
+					continue;
+				if (vpnecmp_sa_stale(path, sa->x))
+					return true;
+				tracked = true;
+			}
 		}
 	}
 	return !tracked && vpnecmp_path_by_key(vn, key);
@@ -546,14 +544,15 @@ static bool vpnecmp_sa_any_stale(struct vpnecmp_net *vn)
 {
 	struct vpnecmp_path *path;
 	struct vpnecmp_sa *sa;
-	int bkt;
+	u32 bkt;
 
 	if (vn->sa_rescan)
 		return true;
-	vpnecmp_for_each_hashed(vn, bkt, path)
-		list_for_each_entry(sa, &path->sas, node)
-			if (vpnecmp_sa_stale(path, sa->x))
-				return true;
+	for (bkt = 0; bkt < VPNECMP_SA_HASH_SIZE; bkt++)
+		hlist_for_each_entry(path, &vn->sa_hash[bkt], hnode)
+			list_for_each_entry(sa, &path->sas, node)
+				if (vpnecmp_sa_stale(path, sa->x))
+					return true;
 	return false;
 }
 
