@@ -360,6 +360,11 @@ check_err $? "the tenant could not create $TMAX groups in its own namespace (A h
 grep -q "^refused ENOSPC .*too many groups" "$tdir/setup"
 check_err $? "group $((TMAX + 1)) of the tenant was not refused by its limit"
 
+# p2 is admin down since case 4: up first, so that each cycle is two
+# transitions.
+vxn "$A" event p2 admin up
+busywait 60000 sh -c "[ \"\$(ip -n $A -j nexthop show id 100 | jq -r '[.[0].group[].id] | join(\" \")')\" = '1 2' ]"
+check_err $? "A's group not {1 2} before the cycles: $(kmembers "$A")"
 a0=$(vxn "$A" -j version | jq -r '.info.replace_attempts')
 # The tenant's work runs at the workqueue's high priority (nice -20) as
 # often as its churn kicks it, as A's does: A's work keeps its share, but
