@@ -5,6 +5,7 @@
  * Module and per-namespace life cycle.
  */
 
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <net/net_namespace.h>
@@ -26,8 +27,53 @@ bool vpnecmp_stopping;
 void vpnecmp_kick(struct vpnecmp_net *vn)
 {
 	lockdep_assert_held(&vn->sa_lock);
-	if (!vn->dying && !READ_ONCE(vpnecmp_stopping))
+	if (vn->active && !vn->dying && !READ_ONCE(vpnecmp_stopping))
 		mod_delayed_work(vpnecmp_wq, &vn->work, 0);
+}
+
+/**
+ * vpnecmp_net_activate - give a namespace what its groups need
+ * @vn: the namespace
+ * @extack: extended ack of the request
+ *
+ * Called by GROUP_NEW before the first group of the namespace is added:
+ * allocates the SA hash, creates the kernel NETLINK_ROUTE socket and
+ * registers the nexthop notifier (which takes rtnl).  Until then the
+ * namespace has none of them (see DOC: Locking).  Concurrent GROUP_NEWs
+ * serialise on cfg_lock: the first activates, the others find it done.
+ * On failure nothing is left behind and the next GROUP_NEW tries again.
+ *
+ * Context: process, the requester's task; cfg_lock held, rtnl not held.
+ * Return: 0 or an errno, with @extack set.
+ */
+int vpnecmp_net_activate(struct vpnecmp_net *vn,
+			 struct netlink_ext_ack *extack)
+{
+	struct hlist_head *hash;
+	int err;
+
+	lockdep_assert_held(&vn->cfg_lock);
+	if (vn->active)
+		return 0;
+
+	hash = kcalloc(VPNECMP_SA_HASH_SIZE, sizeof(*hash), GFP_KERNEL_ACCOUNT);
+	if (!hash) {
+		NL_SET_ERR_MSG_MOD(extack, "no memory for the namespace's SA table");
+		return -ENOMEM;
+	}
+	err = vpnecmp_nhgrp_net_start(vn, extack);
+	if (err) {
+		kfree(hash);
+		return err;
+	}
+	/* The work's allocations are charged where the first group's were. */
+	vn->memcg = get_mem_cgroup_from_mm(current->mm);
+
+	spin_lock_bh(&vn->sa_lock);
+	vn->sa_hash = hash;
+	WRITE_ONCE(vn->active, true);
+	spin_unlock_bh(&vn->sa_lock);
+	return 0;
 }
 
 /**
@@ -58,10 +104,10 @@ static int __net_init vpnecmp_net_init(struct net *net)
 	INIT_LIST_HEAD(&vn->groups);
 	INIT_LIST_HEAD(&vn->paths);
 	spin_lock_init(&vn->sa_lock);
-	hash_init(vn->sa_hash);
 	INIT_DELAYED_WORK(&vn->work, vpnecmp_work_fn);
 	vpnecmp_xfrm_net_init(vn);
-	return vpnecmp_nhgrp_net_init(vn);
+	vpnecmp_nhgrp_net_init(vn);
+	return 0;
 }
 
 /*
@@ -97,6 +143,13 @@ static void __net_exit vpnecmp_net_exit(struct net *net)
 	vn->ngroups = 0;
 	mutex_unlock(&vn->cfg_lock);
 	mutex_destroy(&vn->cfg_lock);
+
+	spin_lock_bh(&vn->sa_lock);
+	kfree(vn->sa_hash);
+	vn->sa_hash = NULL;
+	spin_unlock_bh(&vn->sa_lock);
+	mem_cgroup_put(vn->memcg);
+	vn->memcg = NULL;
 }
 
 static struct pernet_operations vpnecmp_net_ops = {

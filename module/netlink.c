@@ -561,7 +561,7 @@ static int vpnecmp_nl_group_new_doit(struct sk_buff *skb, struct genl_info *info
 			    VPNECMP_GROUP_A_NHID, "missing nexthop group id"))
 		return -EINVAL;
 
-	grp = kzalloc(sizeof(*grp), GFP_KERNEL);
+	grp = kzalloc(sizeof(*grp), GFP_KERNEL_ACCOUNT);
 	if (!grp)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&grp->paths);
@@ -614,6 +614,9 @@ static int vpnecmp_nl_group_new_doit(struct sk_buff *skb, struct genl_info *info
 		goto err_unlock;
 	grp->all_down = all_down;
 	grp->fallback_nhid = fallback;
+	err = vpnecmp_net_activate(vn, extack);
+	if (err)
+		goto err_unlock;
 
 	list_add_tail(&grp->list, &vn->groups);
 	vn->ngroups++;
@@ -961,7 +964,7 @@ static int vpnecmp_nl_path_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 
-	path = kzalloc(sizeof(*path), GFP_KERNEL);
+	path = kzalloc(sizeof(*path), GFP_KERNEL_ACCOUNT);
 	if (!path)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&path->sas);

@@ -15,6 +15,7 @@
 #include <linux/netdevice.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <net/netlink.h>
@@ -264,7 +265,7 @@ static int vpnecmp_nh_ack(struct vpnecmp_net *vn, u32 seq, char *msg,
 	void *buf;
 	int err;
 
-	buf = kmalloc(VPNECMP_ACK_BUF, GFP_KERNEL);
+	buf = kmalloc(VPNECMP_ACK_BUF, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -439,7 +440,7 @@ static bool vpnecmp_group_apply(struct vpnecmp_net *vn,
 		return false;
 	}
 
-	m = kcalloc(grp->npaths + 1, sizeof(*m), GFP_KERNEL);
+	m = kcalloc(grp->npaths + 1, sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		grp->state = VPNECMP_GROUP_ERROR;
 		grp->error = -ENOMEM;
@@ -555,7 +556,7 @@ static void vpnecmp_nh_watch_build(struct vpnecmp_net *vn)
 	u32 *ids, *old, n = 0;
 
 	ids = kmalloc_array(2 * vn->ngroups + vn->npaths + 1, sizeof(*ids),
-			    GFP_KERNEL);
+			    GFP_KERNEL_ACCOUNT);
 	if (ids) {
 		list_for_each_entry(grp, &vn->groups, list) {
 			ids[n++] = grp->nhid;
@@ -639,7 +640,7 @@ static void vpnecmp_group_read(struct vpnecmp_net *vn,
 	if (grp->applied)
 		grp->drifted = true;
 
-	m = kcalloc(nhg->num_nh, sizeof(*m), GFP_KERNEL);
+	m = kcalloc(nhg->num_nh, sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m) {
 		grp->applied = false;
 		return;
@@ -686,11 +687,27 @@ static int vpnecmp_path_nh_check(struct vpnecmp_net *vn,
 }
 
 /*
+ * Let other users of rtnl in after every VPNECMP_RTNL_BATCH reads: another
+ * namespace's replace must not wait for all the nexthops of this one.  A
+ * nexthop that changes while rtnl is released is reported again by the
+ * notifier (the watch list is in place and the dirty ids were taken), so
+ * the next run reads it: nothing is lost.  Context: cfg_lock and rtnl held.
+ */
+static void vpnecmp_rtnl_yield(u32 *reads)
+{
+	if (++*reads % VPNECMP_RTNL_BATCH)
+		return;
+	rtnl_unlock();
+	cond_resched();
+	rtnl_lock();
+}
+
+/*
  * Read, under rtnl, the nexthops the notifier reported changed since the
  * last run (all of them after a configuration change): whether each path's
  * nexthop is still a plain nexthop over its device, and what each group
  * holds.  Nothing to read (the common case: an SA or signal event) costs
- * no rtnl.
+ * no rtnl.  rtnl is held for VPNECMP_RTNL_BATCH reads at most at a time.
  *
  * Context: cfg_lock held; takes rtnl, then nh_lock.
  */
@@ -700,7 +717,7 @@ static void vpnecmp_nh_refresh(struct vpnecmp_net *vn)
 	u32 dirty[VPNECMP_NH_DIRTY_MAX];
 	struct vpnecmp_group *grp;
 	struct vpnecmp_path *path;
-	u32 n;
+	u32 n, reads = 0;
 
 	spin_lock(&vn->nh_lock);
 	all = vn->nh_dirty_all;
@@ -726,14 +743,17 @@ static void vpnecmp_nh_refresh(struct vpnecmp_net *vn)
 			continue;
 		path->nh_err = vpnecmp_path_nh_check(vn, path);
 		path->nh_ok = !path->nh_err;
+		vpnecmp_rtnl_yield(&reads);
 	}
 	list_for_each_entry(grp, &vn->groups, list) {
 		if (rebuild)
 			grp->retries = 0;
 		if (all || vpnecmp_id_in(dirty, n, grp->nhid) ||
 		    (grp->fallback_nhid &&
-		     vpnecmp_id_in(dirty, n, grp->fallback_nhid)))
+		     vpnecmp_id_in(dirty, n, grp->fallback_nhid))) {
 			vpnecmp_group_read(vn, grp);
+			vpnecmp_rtnl_yield(&reads);
+		}
 	}
 	rtnl_unlock();
 }
@@ -752,6 +772,9 @@ static void vpnecmp_nh_refresh(struct vpnecmp_net *vn)
  * in the group.  &vpnecmp_net.work_runs and &vpnecmp_net.replace_attempts
  * count the runs and the replaces sent, so that tests can prove it.
  *
+ * Its allocations are charged to the namespace's memory cgroup
+ * (&vpnecmp_net.memcg), not to the worker's.
+ *
  * Context: process, on the module's workqueue; takes cfg_lock, then rtnl
  * (in vpnecmp_nh_refresh() and inside rtnetlink), never together.
  */
@@ -760,6 +783,7 @@ void vpnecmp_work_fn(struct work_struct *work)
 	struct vpnecmp_net *vn = container_of(to_delayed_work(work),
 					      struct vpnecmp_net, work);
 	unsigned long now = jiffies, next = 0;
+	struct mem_cgroup *old_memcg;
 	struct vpnecmp_group *grp;
 	struct vpnecmp_path *path;
 	bool rearm = false;
@@ -768,13 +792,17 @@ void vpnecmp_work_fn(struct work_struct *work)
 	if (READ_ONCE(vpnecmp_stopping))
 		return;
 	mutex_lock(&vn->cfg_lock);
+	old_memcg = set_active_memcg(vn->memcg);
 	vn->work_runs++;
 	vpnecmp_sa_prune(vn);
 	vpnecmp_nh_refresh(vn);
 	list_for_each_entry(path, &vn->paths, list)
 		rearm |= vpnecmp_path_eval(vn, path, now, &next);
-	list_for_each_entry(grp, &vn->groups, list)
+	list_for_each_entry(grp, &vn->groups, list) {
 		rearm |= vpnecmp_group_apply(vn, grp, &next);
+		cond_resched();
+	}
+	set_active_memcg(old_memcg);
 	mutex_unlock(&vn->cfg_lock);
 
 	if (!rearm)
@@ -834,31 +862,56 @@ out:
 }
 
 /**
- * vpnecmp_nhgrp_net_init - per-namespace setup of the apply machinery
+ * vpnecmp_nhgrp_net_init - per-namespace init of the apply machinery
  * @vn: the namespace's state
  *
- * Context: process, from the pernet init; rtnl not held.
- * Return: 0 or an errno.
+ * Only what costs nothing: the socket and the notifier wait for the
+ * namespace's first group (vpnecmp_nhgrp_net_start()).
+ *
+ * Context: process, from the pernet init.
  */
-int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn)
+void vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn)
+{
+	spin_lock_init(&vn->nh_lock);
+	vn->nh_nb.notifier_call = vpnecmp_nh_event;
+}
+
+/**
+ * vpnecmp_nhgrp_net_start - create the socket and register the notifier
+ * @vn: the namespace's state
+ * @extack: extended ack of the request that activates the namespace
+ *
+ * The notifier's registration replays every existing nexthop as a
+ * REPLACE: the namespace watches none yet, so the replay costs lookups
+ * only.
+ *
+ * Context: process, from vpnecmp_net_activate(): cfg_lock held, rtnl not.
+ * Return: 0 or an errno, with @extack set.
+ */
+int vpnecmp_nhgrp_net_start(struct vpnecmp_net *vn,
+			    struct netlink_ext_ack *extack)
 {
 	int one = 1;
 	int err;
 
-	spin_lock_init(&vn->nh_lock);
 	err = sock_create_kern(vn->net, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE,
 			       &vn->rtnl);
-	if (err)
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "cannot create the namespace's route netlink socket");
 		return err;
+	}
 	/* Best effort: the kernel's error text is only for the operator. */
 	vn->rtnl->ops->setsockopt(vn->rtnl, SOL_NETLINK, NETLINK_EXT_ACK,
 				  KERNEL_SOCKPTR(&one), sizeof(one));
 	vn->rtnl->ops->setsockopt(vn->rtnl, SOL_NETLINK, NETLINK_CAP_ACK,
 				  KERNEL_SOCKPTR(&one), sizeof(one));
 
-	vn->nh_nb.notifier_call = vpnecmp_nh_event;
-	err = register_nexthop_notifier(vn->net, &vn->nh_nb, NULL);
+	err = register_nexthop_notifier(vn->net, &vn->nh_nb, extack);
 	if (err) {
+		if (extack && !extack->_msg)
+			NL_SET_ERR_MSG_MOD(extack,
+					   "cannot register the nexthop notifier");
 		sock_release(vn->rtnl);
 		vn->rtnl = NULL;
 	}
@@ -889,15 +942,18 @@ void vpnecmp_nhgrp_net_pre_exit(struct vpnecmp_net *vn)
  *
  * unregister_nexthop_notifier() replays a DEL for every nexthop left: the
  * namespace is already dying (vpnecmp_nhgrp_net_pre_exit()), so the replay
- * queues nothing.
+ * queues nothing.  A namespace never activated has neither socket nor
+ * notifier.
  *
  * Context: process, from the pernet exit; rtnl not held.
  */
 void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn)
 {
-	unregister_nexthop_notifier(vn->net, &vn->nh_nb);
-	sock_release(vn->rtnl);
-	vn->rtnl = NULL;
+	if (vn->rtnl) {
+		unregister_nexthop_notifier(vn->net, &vn->nh_nb);
+		sock_release(vn->rtnl);
+		vn->rtnl = NULL;
+	}
 	kfree(vn->nh_watch);
 	vn->nh_watch = NULL;
 }

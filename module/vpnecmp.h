@@ -5,7 +5,8 @@
 #ifndef _VPNECMP_H
 #define _VPNECMP_H
 
-#include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -17,7 +18,15 @@
 /**
  * DOC: Locking
  *
- * Each network namespace has one &struct vpnecmp_net with two locks.
+ * Each network namespace has one &struct vpnecmp_net with three locks.
+ * It costs the namespace nothing more than its few hundred bytes until the
+ * first group is created there: only then does vpnecmp_net_activate() give
+ * it its SA hash, its kernel NETLINK_ROUTE socket and its nexthop notifier
+ * (a namespace that never uses vpnecmp takes no rtnl for it, and its
+ * nexthop changes never call into the module).  @active is set under both
+ * cfg_lock and sa_lock and never cleared; the XFRM hook and the netdev
+ * notifier, which run for every namespace, read it without a lock and
+ * return at once while it is false.
  *
  * @cfg_lock (mutex) protects the configuration: the group and path lists,
  * every configuration field of groups and paths, and the state the apply
@@ -67,18 +76,38 @@
  * running on the module's workqueue (unbound, high priority; a work item
  * never runs concurrently with itself, and namespaces do not wait for each
  * other): the hook and the handlers only record what happened and kick it.
+ * Nothing the module holds is shared between namespaces; the one lock they
+ * share is the kernel's rtnl, which the work takes in short sections only
+ * (one group replace, or VPNECMP_RTNL_BATCH nexthop reads), so a namespace
+ * with the maximum number of groups and paths delays another one's replace
+ * by one such section at most.
+ *
+ * Memory.  What a request creates (groups, paths, the SA hash) is charged
+ * to the memory cgroup of the task that sent it (GFP_KERNEL_ACCOUNT); what
+ * the work allocates for a namespace (member lists, the watched ids) is
+ * charged to the cgroup of the task that created its first group
+ * (&vpnecmp_net.memcg).  The tracked-SA entries the XFRM hook allocates
+ * (GFP_ATOMIC, often in softirq context) are not charged, as the SAs they
+ * point to are not: a charge failing there would take a tunnel down.
  *
  * Teardown.  A namespace's .pre_exit marks it dying under @sa_lock (nothing
  * queues the work after that) and cancels the work synchronously, before
  * its devices and nexthops are torn down; .exit unregisters the nexthop
  * notifier, whose replay of DEL for every nexthop then finds the namespace
- * dying.  On module unload, vpnecmp_stopping is set first and the
- * workqueue flushed: a work run that starts later returns at once, so no
+ * dying.  A namespace never activated has no notifier, socket or hash to
+ * release.  Activation cannot race with teardown: it runs in a GROUP_NEW
+ * handler, whose sending socket holds a reference on the namespace.
+ *
+ * On module unload, vpnecmp_stopping is set first and the workqueue
+ * flushed: a work run that starts later returns at once, so no
  * replace and no notification follows; only then is the genetlink family
  * unregistered.
  */
 
 #define VPNECMP_SA_HASH_BITS	8
+#define VPNECMP_SA_HASH_SIZE	BIT(VPNECMP_SA_HASH_BITS)
+/* Nexthop reads done under one hold of rtnl by the work. */
+#define VPNECMP_RTNL_BATCH	32
 #define VPNECMP_NH_DIRTY_MAX	16
 #define VPNECMP_RETRY_MAX	6
 
@@ -282,7 +311,12 @@ struct vpnecmp_counters {
  * @npaths: number of paths (cfg_lock)
  * @gen: bumped on every configuration change, for dump consistency
  * @sa_lock: protects the XFRM hook's state (see DOC)
- * @sa_hash: paths by &vpnecmp_key (sa_lock)
+ * @active: the namespace has had a group: the hash, socket and notifier
+ *	below exist (set under cfg_lock and sa_lock, read locklessly)
+ * @memcg: memory cgroup charged for the work's allocations (see DOC)
+ * @sa_hash: paths by &vpnecmp_key, VPNECMP_SA_HASH_SIZE buckets, NULL
+ *	until the namespace is active (sa_lock)
+ * @sa_hashed: number of paths in @sa_hash (sa_lock)
  * @dying: the namespace is going away: do not queue the work (sa_lock)
  * @flush_pending: a FLUSHSA was seen; the work prunes dead SAs (sa_lock)
  * @sa_rescan: the work must walk the SA table: SAs were migrated or
@@ -318,8 +352,12 @@ struct vpnecmp_net {
 	u32			npaths;
 	u32			gen;
 
+	bool			active;
+	struct mem_cgroup	*memcg;
+
 	spinlock_t		sa_lock;	/* SA tracking, signals */
-	DECLARE_HASHTABLE(sa_hash, VPNECMP_SA_HASH_BITS);
+	struct hlist_head	*sa_hash;
+	u32			sa_hashed;
 	bool			dying;
 	bool			flush_pending;
 	bool			sa_rescan;
@@ -355,6 +393,8 @@ static inline struct vpnecmp_net *vpnecmp_pernet(const struct net *net)
 }
 
 /* main.c */
+int vpnecmp_net_activate(struct vpnecmp_net *vn,
+			 struct netlink_ext_ack *extack);
 void vpnecmp_kick(struct vpnecmp_net *vn);
 void vpnecmp_path_free(struct vpnecmp_net *vn, struct vpnecmp_path *path);
 
@@ -382,7 +422,9 @@ void vpnecmp_path_sa_stats(struct vpnecmp_net *vn, struct vpnecmp_path *path,
 			   u32 *count, u64 *bytes, u64 *packets);
 
 /* nhgrp.c */
-int vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn);
+void vpnecmp_nhgrp_net_init(struct vpnecmp_net *vn);
+int vpnecmp_nhgrp_net_start(struct vpnecmp_net *vn,
+			    struct netlink_ext_ack *extack);
 void vpnecmp_nhgrp_net_pre_exit(struct vpnecmp_net *vn);
 void vpnecmp_nhgrp_net_exit(struct vpnecmp_net *vn);
 void vpnecmp_work_fn(struct work_struct *work);

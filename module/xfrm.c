@@ -20,6 +20,7 @@
  * allocations, only sa_lock.
  */
 
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
@@ -72,6 +73,17 @@ static bool vpnecmp_sa_eligible(const struct xfrm_state *x)
 	       !vpnecmp_xfrm_sa_inbound(x);
 }
 
+/*
+ * The hash bucket of @key.  sa_lock held, namespace active (the hash
+ * exists: every caller runs for a path or after checking vn->active).
+ */
+static struct hlist_head *vpnecmp_sa_bucket(struct vpnecmp_net *vn,
+					    const struct vpnecmp_key *key)
+{
+	return &vn->sa_hash[hash_32(vpnecmp_key_hash(key),
+				    VPNECMP_SA_HASH_BITS)];
+}
+
 /* Caller holds sa_lock. */
 struct vpnecmp_path *vpnecmp_path_by_key(struct vpnecmp_net *vn,
 					 const struct vpnecmp_key *key)
@@ -79,7 +91,9 @@ struct vpnecmp_path *vpnecmp_path_by_key(struct vpnecmp_net *vn,
 	struct vpnecmp_path *path;
 
 	lockdep_assert_held(&vn->sa_lock);
-	hash_for_each_possible(vn->sa_hash, path, hnode, vpnecmp_key_hash(key))
+	if (!vn->sa_hash)
+		return NULL;
+	hlist_for_each_entry(path, vpnecmp_sa_bucket(vn, key), hnode)
 		if (!memcmp(&path->key, key, sizeof(*key)))
 			return path;
 	return NULL;
@@ -155,7 +169,7 @@ static bool vpnecmp_sa_add(struct vpnecmp_net *vn, struct xfrm_state *x,
 	bool kick = false;
 	int ret;
 
-	hash_for_each_possible(vn->sa_hash, path, hnode, vpnecmp_key_hash(key)) {
+	hlist_for_each_entry(path, vpnecmp_sa_bucket(vn, key), hnode) {
 		if (memcmp(&path->key, key, sizeof(*key)))
 			continue;
 		*matched = true;
@@ -178,7 +192,7 @@ static bool vpnecmp_sa_del(struct vpnecmp_net *vn, const struct xfrm_state *x,
 	struct vpnecmp_path *path;
 	bool last = false;
 
-	hash_for_each_possible(vn->sa_hash, path, hnode, vpnecmp_key_hash(key)) {
+	hlist_for_each_entry(path, vpnecmp_sa_bucket(vn, key), hnode) {
 		if (memcmp(&path->key, key, sizeof(*key)))
 			continue;
 		*matched = true;
@@ -217,18 +231,21 @@ static bool vpnecmp_sa_rekeyed(struct vpnecmp_net *vn,
 	struct vpnecmp_path *path;
 	struct vpnecmp_sa *sa;
 	bool tracked = false;
-	int bkt;
+	u32 bkt;
 
-	hash_for_each(vn->sa_hash, bkt, path, hnode) {
-		list_for_each_entry(sa, &path->sas, node) {
-			if (sa->x->id.spi != x->id.spi ||
-			    sa->x->props.family != x->props.family ||
-			    !xfrm_addr_equal(&sa->x->id.daddr, &x->id.daddr,
-					     x->props.family))
-				continue;
-			if (vpnecmp_sa_stale(path, sa->x))
-				return true;
-			tracked = true;
+	for (bkt = 0; bkt < VPNECMP_SA_HASH_SIZE; bkt++) {
+		hlist_for_each_entry(path, &vn->sa_hash[bkt], hnode) {
+			list_for_each_entry(sa, &path->sas, node) {
+				if (sa->x->id.spi != x->id.spi ||
+				    sa->x->props.family != x->props.family ||
+				    !xfrm_addr_equal(&sa->x->id.daddr,
+						     &x->id.daddr,
+						     x->props.family))
+					continue;
+				if (vpnecmp_sa_stale(path, sa->x))
+					return true;
+				tracked = true;
+			}
 		}
 	}
 	return !tracked && vpnecmp_path_by_key(vn, key);
@@ -266,6 +283,9 @@ static int vpnecmp_km_notify(struct xfrm_state *x, const struct km_event *c)
 	default:
 		return 0;
 	}
+	/* A namespace without groups: nothing to track, no lock taken. */
+	if (!READ_ONCE(vn->active))
+		return 0;
 
 	/* EXPIRE arrives from the SA's softirq hrtimer. */
 	spin_lock_bh(&vn->sa_lock);
@@ -298,7 +318,7 @@ static int vpnecmp_km_notify(struct xfrm_state *x, const struct km_event *c)
 	case XFRM_MSG_FLUSHSA:
 		vn->cnt.sa_flush++;
 		/* The flushed SAs are DEAD now; the work prunes them. */
-		if (!hash_empty(vn->sa_hash)) {
+		if (vn->sa_hashed) {
 			vn->flush_pending = true;
 			kick = true;
 		}
@@ -333,11 +353,11 @@ static int vpnecmp_km_migrate(const struct xfrm_selector *sel, u8 dir, u8 type,
 	for (i = 0; i < num_bundles; i++)
 		if (m[i].proto == IPPROTO_ESP && m[i].mode == XFRM_MODE_TUNNEL)
 			break;
-	if (i == num_bundles)
+	if (i == num_bundles || !READ_ONCE(vn->active))
 		return 0;
 
 	spin_lock_bh(&vn->sa_lock);
-	if (!vn->dying && !hash_empty(vn->sa_hash)) {
+	if (!vn->dying && vn->sa_hashed) {
 		vn->cnt.xfrm_events++;
 		vn->sa_rescan = true;
 		vpnecmp_kick(vn);
@@ -440,7 +460,8 @@ void vpnecmp_path_hash(struct vpnecmp_net *vn, struct vpnecmp_path *path)
 	lockdep_assert_held(&vn->cfg_lock);
 
 	spin_lock_bh(&vn->sa_lock);
-	hash_add(vn->sa_hash, &path->hnode, vpnecmp_key_hash(&path->key));
+	hlist_add_head(&path->hnode, vpnecmp_sa_bucket(vn, &path->key));
+	vn->sa_hashed++;
 	if (!vn->dying)
 		queue_delayed_work(system_power_efficient_wq, &vn->sa_reval,
 				   VPNECMP_SA_REVALIDATE);
@@ -463,7 +484,8 @@ void vpnecmp_path_unhash(struct vpnecmp_net *vn, struct vpnecmp_path *path)
 	lockdep_assert_held(&vn->cfg_lock);
 
 	spin_lock_bh(&vn->sa_lock);
-	hash_del(&path->hnode);
+	hlist_del_init(&path->hnode);
+	vn->sa_hashed--;
 	list_for_each_entry_safe(sa, tmp, &path->sas, node)
 		vpnecmp_sa_free(path, sa);
 	spin_unlock_bh(&vn->sa_lock);
@@ -522,14 +544,15 @@ static bool vpnecmp_sa_any_stale(struct vpnecmp_net *vn)
 {
 	struct vpnecmp_path *path;
 	struct vpnecmp_sa *sa;
-	int bkt;
+	u32 bkt;
 
 	if (vn->sa_rescan)
 		return true;
-	hash_for_each(vn->sa_hash, bkt, path, hnode)
-		list_for_each_entry(sa, &path->sas, node)
-			if (vpnecmp_sa_stale(path, sa->x))
-				return true;
+	for (bkt = 0; bkt < VPNECMP_SA_HASH_SIZE; bkt++)
+		hlist_for_each_entry(path, &vn->sa_hash[bkt], hnode)
+			list_for_each_entry(sa, &path->sas, node)
+				if (vpnecmp_sa_stale(path, sa->x))
+					return true;
 	return false;
 }
 
@@ -545,7 +568,7 @@ static void vpnecmp_sa_reval_fn(struct work_struct *work)
 					      struct vpnecmp_net, sa_reval);
 
 	spin_lock_bh(&vn->sa_lock);
-	if (!vn->dying && !hash_empty(vn->sa_hash)) {
+	if (!vn->dying && vn->sa_hashed) {
 		if (vpnecmp_sa_any_stale(vn))
 			vpnecmp_kick(vn);
 		queue_delayed_work(system_power_efficient_wq, &vn->sa_reval,
@@ -575,8 +598,11 @@ static int vpnecmp_netdev_event(struct notifier_block *nb,
 	if (READ_ONCE(vpnecmp_xfrm_closing))
 		return NOTIFY_DONE;
 	vn = vpnecmp_pernet(dev_net(dev));
+	if (!READ_ONCE(vn->active))
+		return NOTIFY_DONE;
 	spin_lock_bh(&vn->sa_lock);
-	if (vpnecmp_sa_any_stale(vn))
+	/* Dying: the paths and the hash may be gone already. */
+	if (!vn->dying && vpnecmp_sa_any_stale(vn))
 		vpnecmp_kick(vn);
 	spin_unlock_bh(&vn->sa_lock);
 	return NOTIFY_DONE;

@@ -7,7 +7,9 @@
 # NEWSA (sa_add), "update" one UPDSA (sa_add), "delete" one DELSA (sa_del),
 # "flush" of a non-empty table one FLUSHSA (sa_flush), a hard lifetime
 # expiry one EXPIRE (sa_expire); xfrm_events counts them all.  An SA added
-# in another netns changes nothing here.
+# in another netns changes nothing here.  Only a netns with a group counts:
+# in one without, the hook returns at once (isolation.sh), so A and B get a
+# group (and no path) after the zero check.
 #
 # Topology: two netns, A and B, no links: SAs need no route to exist.
 #
@@ -91,6 +93,14 @@ done
 log_test "vpnecmp -j version has the counters under \"info\""
 
 check_counters "fresh netns: all counters zero" "$A" "0 0 0 0 0 0"
+for ns in "$A" "$B"; do
+	if ! printf '%s\n' "link add d1 type dummy" "link set d1 up" \
+		"nexthop add id 1 dev d1" "nexthop add id 100 group 1" |
+		ip -n "$ns" -batch - ||
+	   ! "$VPNECMP" -n "$ns" group add g nhid 100; then
+		ktap_print_msg "cannot give $ns a group"
+	fi
+done
 
 check "ip xfrm state add (spi 0x100)" sa "$A" add 0x100
 check_counters "add: sa_add 1, xfrm_events 1" "$A" "1 1 0 0 0 0"

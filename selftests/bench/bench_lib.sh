@@ -50,10 +50,54 @@ load_stop()
 	LOAD_PID=
 }
 
-# slab_kb: the kernel's slab memory (kB).
-slab_kb()
+# memcg_setup: a memory cgroup for the processes that create the module's
+# objects (MEMCG, empty if there is no cgroup2 memory controller).  The
+# module charges groups and paths to their creator's cgroup, so its slab
+# counters count the module's objects and nothing else the guest does.
+memcg_setup()
 {
-	awk '/^Slab:/ { print $2 }' /proc/meminfo
+	local root=/sys/fs/cgroup
+
+	MEMCG=
+	grep -q "^cgroup2 $root " /proc/mounts || mount -t cgroup2 none $root 2>/dev/null
+	grep -qw memory $root/cgroup.controllers 2>/dev/null &&
+		echo +memory > $root/cgroup.subtree_control &&
+		mkdir -p $root/vx-bench-$$ && MEMCG=$root/vx-bench-$$
+}
+
+memcg_cleanup()
+{
+	[ -n "${MEMCG:-}" ] && rmdir "$MEMCG" 2>/dev/null
+	MEMCG=
+}
+
+# in_memcg CMD...: run CMD in MEMCG (before any "ip netns exec", which
+# mounts a sysfs of its own).
+in_memcg()
+{
+	if [ -n "${MEMCG:-}" ]; then
+		( echo "$BASHPID" > "$MEMCG/cgroup.procs" && "$@" )
+	else
+		"$@"
+	fi
+}
+
+# memcg_slab: slab bytes charged to MEMCG ("-" without one).  Read after a
+# pause: the kernel folds its per-CPU counters into memory.stat lazily.
+memcg_slab()
+{
+	if [ -n "${MEMCG:-}" ]; then
+		sleep 2
+		awk '$1 == "slab" { print $2 }' "$MEMCG/memory.stat"
+	else
+		echo -
+	fi
+}
+
+# slab_objs CACHE: objects in use in a slab cache (/proc/slabinfo).
+slab_objs()
+{
+	awk -v c="$1" '$1 == c { print $2 }' /proc/slabinfo
 }
 
 # Trial counts and durations can be lowered for development runs:

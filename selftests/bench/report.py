@@ -176,8 +176,8 @@ def kernel_sections(k, d):
     md.append("")
 
     md.append("#### 3. Scale and cost\n")
-    md.append("| paths | configure (s; of which netlink requests) | slab per path (bytes) | members | "
-              "failover p50 / p99 / max (ms) |")
+    md.append("| paths | configure (s; of which netlink requests) | charged per path (bytes, memcg) | "
+              "members | failover p50 / p99 / max (ms) |")
     md.append("|---|---|---|---|---|")
     for n in (1, 16, 256):
         r = scale.get(f"paths-{n}")
@@ -188,9 +188,9 @@ def kernel_sections(k, d):
         lat_s = (f"{ms(lr['p50'])} / {ms(lr['p99'])} / {ms(lr['max'])}"
                  if lr.get("n") else "-")
         md.append(f"| {n} | {fmt(r.get('configure_s'))} ({fmt(r.get('netlink_s'))}) | "
-                  f"{fmt(r.get('slab_bytes_per_path'))} | {fmt(r.get('members'))} | {lat_s} |")
+                  f"{fmt(r.get('memcg_bytes_per_path'))} | {fmt(r.get('members'))} | {lat_s} |")
     md.append("")
-    md.append("| SAs (10 000) | SAs/s | slab (kB) | errors |")
+    md.append("| SAs (10 000) | SAs/s | kmalloc-32 objects | errors |")
     md.append("|---|---|---|---|")
     for name, desc in (("sas-matching-add", "add, matching 256 paths"),
                        ("sas-matching-del", "delete, matching"),
@@ -198,12 +198,12 @@ def kernel_sections(k, d):
                        ("sas-foreign-del", "delete, matching no path")):
         r = scale.get(name)
         if r:
-            md.append(f"| {desc} | {fmt(r.get('rate'), 0)} | {fmt(r.get('slab_kb'))} | "
+            md.append(f"| {desc} | {fmt(r.get('rate'), 0)} | {fmt(r.get('kmalloc32_objs'))} | "
                       f"{fmt(r.get('errors'))} |")
     r = scale.get("sas-module-bytes-per-sa")
     if r:
-        md.append(f"\nslab memory the module adds per tracked SA: "
-                  f"{r.get('text', '-')} bytes (matching minus foreign, / 10 000)\n")
+        md.append(f"\nmemory the module adds per tracked SA: {r.get('text', '-')} bytes "
+                  f"(kmalloc-32 objects, matching minus foreign, x 32 / 10 000)\n")
     md.append("| churn (ACKed requests) | module | events/s | group notifications | "
               "guest CPU us/event | CPU busy |")
     md.append("|---|---|---|---|---|---|")
@@ -266,12 +266,30 @@ def kernel_sections(k, d):
                       f"{fmt(r.get('cpu_pct_per_path'), 4)} | {fmt(r.get('probes_per_s'), 0)} "
                       f"({fmt(r.get('wanted_per_s'), 0)}) | {fmt(r.get('probe_downs'))} |")
     md.append("")
+    tn = d.get("tenant", {})
+    md.append("#### 6. Another namespace's load (tenant_churn.sh; reaction latency, ms)\n")
+    md.append("| gateway namespace beside | n | p50 | p90 | p99 | max | tenant replaces/s | "
+              "tenant work runs |")
+    md.append("|---|---|---|---|---|---|---|---|")
+    for name, desc in (("idle", "nothing"),
+                       ("tenant-plain", "tenant churning 1024 kernel groups, no vpnecmp"),
+                       ("tenant-vpnecmp", "the same tenant with 1024 vpnecmp groups")):
+        r = tn.get(name)
+        c = tn.get(name + "-churn", {})
+        if not r or not r.get("n"):
+            md.append(f"| {desc} | not measured | | | | | | |")
+            continue
+        md.append(f"| {desc} | {fmt(r.get('n'))}/{fmt(r.get('trials'))} | {ms(r['p50'])} | "
+                  f"{ms(r['p90'])} | {ms(r['p99'])} | {ms(r['max'])} | "
+                  f"{fmt(c.get('churn_per_s'), 0)} | {fmt(c.get('tenant_work_runs'), 0)} |")
+    md.append("")
+
     return md
 
 
 def load_kernel(bench, k):
     d = {}
-    for f in ("latency", "loss", "scale", "throughput", "probe"):
+    for f in ("latency", "loss", "scale", "throughput", "probe", "tenant"):
         d[f] = parse(os.path.join(bench, k, f + ".txt"))
     runs = {}
     p = os.path.join(bench, k, "throughput.txt")

@@ -14,7 +14,7 @@ set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$REPO/build/bench
 SCRIPTS=(bench/failover_latency.sh bench/loss.sh bench/scale.sh bench/throughput.sh
-	 bench/probe_detect.sh)
+	 bench/probe_detect.sh bench/tenant_churn.sh)
 
 [ $# -gt 0 ] || { echo "usage: $0 KVER..." >&2; exit 2; }
 mkdir -p "$OUT"
