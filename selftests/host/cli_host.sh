@@ -8,6 +8,9 @@
 #                           modprobe, dkms status, or which package
 #   _vpnecmp (completions)  objects, commands, keywords, values
 #
+# Every Documentation/examples/*/vpnecmp.conf is a daemon configuration that
+# "vpnecmp daemon config FILE check" accepts (no module needed).
+#
 # A failure means an operator whose module did not load (no DKMS build for
 # a new kernel, no headers) only reads "not found" and is not told what to
 # run, or that <Tab> after "vpnecmp" offers wrong or no words: a keyword
@@ -21,7 +24,7 @@ set -u
 ktap_print_header
 require_cli
 
-ktap_set_plan 3
+ktap_set_plan 4
 
 # --------------------------------------------------------- module missing
 
@@ -49,6 +52,21 @@ else
 	check_err $? "the hint does not say '$want': $err"
 	log_test "vpnecmp version without the module: exit 1, says what to run ($want)"
 fi
+
+# --------------------------------------------------------- examples
+
+# An operator copies any file named vpnecmp.conf to /etc/vpnecmp/.
+RET=0
+n=0
+for f in "$SRCDIR"/Documentation/examples/*/vpnecmp.conf; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	out=$("$VPNECMP" daemon config "$f" check 2>&1)
+	check_err $? "${f#"$SRCDIR"/}: $out"
+done
+[ $n -gt 0 ]
+check_err $? "no Documentation/examples/*/vpnecmp.conf"
+log_test "every Documentation/examples/*/vpnecmp.conf passes daemon check ($n)"
 
 # --------------------------------------------------------- completion
 
