@@ -14,9 +14,9 @@
 # every 6.1 and 6.12 kernel of the host that the guests boot (the module
 # built in the root must load into the host's kernel image).  What it makes,
 # under build/pkg/:
-#   bookworm-HASH.tar.zst  the root, packed; HASH covers the package lists and
-#                          the headers' versions, so that it is made again
-#                          (3-5 minutes, network) only when one changes
+#   bookworm-HASH.tar.zst  the root, packed; HASH covers ROOT_REV, the package
+#                          lists and the headers' versions, so that it is made
+#                          again (minutes, network) only when one changes
 #   root.log               debootstrap's and apt's output
 # The root's own apt lists are kept: packages.sh installs from local .debs
 # with --no-download, so a dependency missing from the root fails there by
@@ -30,6 +30,8 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # dkms and what it needs to build (its Depends, without the Recommends), and
 # the run-time libraries of the CLI: vpnecmp's own Depends.
 ROOT_PKGS="dkms gcc make kmod patch dpkg-dev libnl-3-200 libnl-genl-3-200 libnl-route-3-200"
+# The recipe's revision: bump it when a change below must remake the root.
+ROOT_REV=1
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/pkg
@@ -60,7 +62,7 @@ for d in /lib/modules/6.1.* /lib/modules/6.12.*; do
 done
 [ ${#headers[@]} -gt 0 ] || die "no 6.1 or 6.12 kernel with headers on this host (make deps)"
 
-key="$ROOT_PKGS ${headers[*]} $(sha256sum <"$0")"
+key="$ROOT_REV $ROOT_PKGS ${headers[*]}"
 hash=$(echo "$key" | sha256sum | cut -c1-12)
 tarball=$out/bookworm-$hash.tar.zst
 if [ -s "$tarball" ]; then
@@ -85,12 +87,13 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 0755 "$root/usr/sbin/policy-rc.d"
 
-# A private mount namespace with /proc (dkms and apt read it).
+# A private mount namespace with /proc (dkms and apt read it).  INITRD=No:
+# 6.12's headers pull in its image, whose initramfs nothing here boots.
 in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$@"' \
 		"$root" "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
+		DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 INITRD=No "$@"
 }
 # shellcheck disable=SC2086 # word splitting wanted
 { in_root apt-get -q update && in_root apt-get -q -y --no-install-recommends install \
