@@ -65,10 +65,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# in_root CMD...: CMD in the root, with /proc, in a mount namespace of its own.
+# in_root CMD...: CMD in the root, with /proc and /dev/pts, in a mount
+# namespace of its own, from the root's / (apt makes .deb paths absolute
+# by getcwd).
 in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$@"' \
+	unshare --mount --fork sh -c 'mkdir -p "$0/dev/pts" && mount -t proc proc "$0/proc" &&
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts "$0/dev/pts" &&
+		cd "$0" && exec chroot "$@"' \
 		"$ROOT" "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 HOME=/root "$@"
 }

@@ -87,11 +87,14 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 0755 "$root/usr/sbin/policy-rc.d"
 
-# A private mount namespace with /proc (dkms and apt read it).  INITRD=No:
+# A private mount namespace with /proc and /dev/pts (dkms and apt use
+# them), from the root's / (apt makes local .deb paths absolute by getcwd).  INITRD=No:
 # 6.12's headers pull in its image, whose initramfs nothing here boots.
 in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	unshare --mount --fork sh -c 'mount -t proc proc "$0/proc" && exec chroot "$@"' \
+	unshare --mount --fork sh -c 'mkdir -p "$0/dev/pts" && mount -t proc proc "$0/proc" &&
+		mount -t devpts -o newinstance,ptmxmode=0666 devpts "$0/dev/pts" &&
+		cd "$0" && exec chroot "$@"' \
 		"$root" "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 INITRD=No "$@"
 }
