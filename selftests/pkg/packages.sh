@@ -10,7 +10,7 @@
 # dkms, the headers of this host's 6.1 and 6.12 kernels; cached in build/pkg/)
 # unpacked afresh into build/pkg/root/.  In it, through chroot:
 #   1. apt-get install ./vpnecmp-dkms_*.deb ./vpnecmp_*.deb, offline
-#      (--no-download: every dependency must be in the root already)
+#      (no apt source: every dependency must be in the root already)
 #   2. DKMS built and installed the module for every kernel whose headers
 #      are there: dkms status, the .ko's vermagic and version
 #   3. the CLI runs: -V gives the package's version; "vpnecmp version"
@@ -113,7 +113,12 @@ cp "$dkms_deb" "$cli_deb" "$ROOT/tmp/debs/"
 # ------------------------------------------------------------- install
 
 RET=0
-out=$(in_root apt-get -q -y --no-install-recommends --no-download install \
+# No source: apt knows only what the root has installed, so a dependency
+# missing from the root fails by name (--no-download would be the obvious
+# way, but apt 2.6 then refuses local .deb files: "Pathname to install is
+# not absolute").
+out=$(in_root apt-get -q -y --no-install-recommends -o Dir::Etc::SourceList=/dev/null \
+	-o Dir::Etc::SourceParts=/nonexistent install \
 	"/tmp/debs/${dkms_deb##*/}" "/tmp/debs/${cli_deb##*/}" 2>&1)
 check_err $? "apt-get install failed: $(tail -n 30 <<<"$out")"
 ktap_print_msg "$(grep -E 'Building for|Building initial|Done\.|skipped' <<<"$out")"
