@@ -79,12 +79,16 @@ in_root() {
 
 # snapshot: every path of the root, but what the package manager itself
 # writes on any install or removal (logs, its caches, the -old backups of
-# its databases) and the mount points' contents.
+# its databases), the mount points' contents, and depmod's indexes
+# (/lib/modules/KVER/modules.*): DKMS runs depmod for a kernel whose image
+# the root lacks (6.1 here: headers only), which creates them; on a gateway
+# the kernel's package made them long before.
 snapshot() {
 	(cd "$ROOT" && find . -xdev \
 		\( -path ./proc -o -path ./sys -o -path ./dev -o -path ./tmp -o \
 		   -path ./run -o -path ./var/log -o -path ./var/cache/apt \) -prune -o \
-		\( -path './var/lib/dpkg/*-old' -o -path './var/cache/debconf/*-old' \) -o \
+		\( -path './var/lib/dpkg/*-old' -o -path './var/cache/debconf/*-old' -o \
+		   -path './usr/lib/modules/*/modules.*' \) -o \
 		-print) | LC_ALL=C sort
 }
 
