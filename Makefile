@@ -8,8 +8,13 @@
 # make deps         install what build, tests and demo need (Debian archive)
 # make bench        benchmarks in guests: build/bench/results.md, plots,
 #                   Documentation/benchmarks.rst
-# make install      module (updates/) + CLI, man pages, unit, /etc files
+# make install      module (updates/) + CLI, man pages, unit, /etc files,
+#                   bash completion, Documentation/ in PREFIX/share/doc/vpnecmp
 # make install-files  everything but the module (with dkms-install)
+# make deb          Debian packages vpnecmp and vpnecmp-dkms in build/deb/
+#                   (dpkg-buildpackage, lintian; scripts/deb.sh)
+# make check-packages  the packages installed, DKMS-built, tested in guests
+#                   and purged in a Debian 12 root (selftests/pkg/packages.sh)
 # make dkms-install the module sources in /usr/src/vpnecmp-VERSION for dkms
 # make uninstall    the reverse of install (and of dkms-install); keeps /etc/vpnecmp
 #                   when it holds your configuration
@@ -40,7 +45,8 @@ KDIR ?= $(shell if [ -e /lib/modules/$$(uname -r)/build/Makefile ]; then \
 MODULE_SRCS := Kbuild VERSION $(wildcard module/*.c module/*.h module/Kbuild) uapi/linux/vpnecmp.h
 
 .PHONY: all probe-sim module userspace modules-all built check ynl lint deps clean install \
-	install-module install-files dkms-install uninstall demo bench bench-bin check-debug FORCE
+	install-module install-files dkms-install uninstall demo bench bench-bin check-debug \
+	deb check-packages FORCE
 
 all: module userspace
 
@@ -147,11 +153,17 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/vpnecmp
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DKMS_SRCDIR ?= /usr/src/vpnecmp-$(shell cat $(TOP)/VERSION)
 INSTALL_KVER ?= $(notdir $(patsubst %/build,%,$(KDIR)))
 INSTALL ?= install
 # depmod runs on the live system only; a DESTDIR is for packaging.
 DEPMOD := $(if $(DESTDIR),true,depmod)
+# Documentation/ as it is in the tree: the pages link to each other and to
+# examples/ by relative name.
+DOC_FILES := README $(wildcard Documentation/*.rst) \
+	$(shell cd $(TOP) && find Documentation/examples -type f | LC_ALL=C sort)
 DKMS_FILES := dkms.conf Kbuild VERSION module/Kbuild $(wildcard module/*.c module/*.h) \
 	uapi/linux/vpnecmp.h
 
@@ -174,10 +186,15 @@ install-files:
 		$(DESTDIR)$(SYSCONFDIR)/modules-load.d/vpnecmp.conf
 	$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/vpnecmp
 	$(INSTALL) -m 0644 $(wildcard etc/vpnecmp/*) $(DESTDIR)$(SYSCONFDIR)/vpnecmp/
+	$(INSTALL) -D -m 0644 completions/vpnecmp $(DESTDIR)$(BASHCOMPDIR)/vpnecmp
+	@for f in $(DOC_FILES); do \
+		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f#Documentation/} || exit 1; done
+	@echo "  DOC	$(DESTDIR)$(DOCDIR)"
 	@if [ -f systemd/vpnecmp.service ]; then \
 		echo "  UNIT	$(DESTDIR)$(UNITDIR)/vpnecmp.service"; \
 		$(INSTALL) -d $(DESTDIR)$(UNITDIR) && \
-		sed 's|/usr/sbin/vpnecmp|$(SBINDIR)/vpnecmp|g' systemd/vpnecmp.service \
+		sed -e 's|/usr/sbin/vpnecmp|$(SBINDIR)/vpnecmp|g' \
+			-e 's|/usr/share/doc/vpnecmp|$(DOCDIR)|g' systemd/vpnecmp.service \
 			>$(DESTDIR)$(UNITDIR)/vpnecmp.service && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/vpnecmp.service; \
 	fi
@@ -192,11 +209,22 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/modprobe.d/vpnecmp.conf \
 		$(DESTDIR)$(SYSCONFDIR)/modules-load.d/vpnecmp.conf \
 		$(DESTDIR)$(UNITDIR)/vpnecmp.service \
+		$(DESTDIR)$(BASHCOMPDIR)/vpnecmp \
 		$(addprefix $(DESTDIR)$(SYSCONFDIR)/vpnecmp/,$(notdir $(wildcard etc/vpnecmp/*)))
 	@rmdir $(DESTDIR)$(SYSCONFDIR)/vpnecmp 2>/dev/null || true
+	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)/lib/modules/$(INSTALL_KVER)/updates/vpnecmp.ko*
 	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
 	$(DEPMOD) -a $(INSTALL_KVER)
+
+# Debian packages (debian/): build/deb/vpnecmp_*.deb, vpnecmp-dkms_*.deb.
+deb:
+	@scripts/deb.sh
+
+# Slow (a Debian 12 root, DKMS builds, two guests): not part of make check;
+# .ci/run runs it after make check (Documentation/testing.rst).
+check-packages: deb
+	@selftests/pkg/packages.sh
 
 FORCE:
 

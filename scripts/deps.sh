@@ -7,6 +7,7 @@ set -eu
 
 BPO_LIST=/etc/apt/sources.list.d/vpnecmp-backports.list
 
+# debhelper, dh-dkms and lintian: "make deb"; zstd: the package test's root.
 # Kernel meta packages: 6.1 comes from bookworm (-security), 6.12 and
 # 6.12-rt from bookworm-backports or bookworm-security (whichever carries the
 # newer one).  Debian sid's kernel is not installed: scripts/sid-kernel.sh
@@ -22,7 +23,8 @@ PKGS="build-essential kmod bc cpio pkg-config make gcc
       libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 libnss3-tools libunbound8
       libcurl3-nss libcap-ng0
       bird2 frr keepalived iputils-ping gnuplot-nox dkms man-db
-      flex bison libelf-dev libssl-dev"
+      flex bison libelf-dev libssl-dev
+      debhelper dh-dkms lintian zstd"
 
 missing=
 for p in $PKGS; do

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <netlink/netlink.h>
 #include <netlink/attr.h>
@@ -174,6 +176,56 @@ static void vpnecmp_oom(void)
 	exit(1);
 }
 
+/* Whether MODDIR/RELEASE/modules.dep lists a vpnecmp module (any tree). */
+static bool vpnecmp_module_installed(const char *moddir, const char *release)
+{
+	char path[4096], *line = NULL, *colon, *base;
+	bool found = false;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/modules.dep", moddir, release);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		found = !strncmp(base, "vpnecmp.ko", 10);
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * The family is missing.  The generic netlink controller has already asked
+ * for the module by its family alias (modprobe), so either no module is
+ * installed for the running kernel, or modprobe could not load it: say
+ * which, and what to run.  MODDIR is /lib/modules, DKMSDIR dkms's tree for
+ * vpnecmp (/var/lib/dkms/vpnecmp); parameters for the unit test.
+ */
+void vpnecmp_module_hint(FILE *f, const char *release, const char *moddir,
+			 const char *dkmsdir)
+{
+	bool dkms = !access(dkmsdir, F_OK);
+
+	if (vpnecmp_module_installed(moddir, release)) {
+		fprintf(f, "Hint: the module is installed for the running kernel %s but did not load: \"modprobe vpnecmp\" (as root) loads it or says why not.\n",
+			release);
+	} else if (dkms) {
+		fprintf(f, "Hint: DKMS has no vpnecmp module installed for the running kernel %s: \"dkms status vpnecmp\" shows the kernels it was built for; \"dkms autoinstall -k %s\" builds it (it needs linux-headers-%s), then \"modprobe vpnecmp\".\n",
+			release, release, release);
+	} else {
+		fprintf(f, "Hint: no vpnecmp module is installed for the running kernel %s: install the vpnecmp-dkms package (or \"make install\" from the sources), then \"modprobe vpnecmp\".\n",
+			release);
+	}
+}
+
 struct vpnecmp_nl *vpnecmp_nl_open(void)
 {
 	struct vpnecmp_nl *nl;
@@ -204,8 +256,13 @@ struct vpnecmp_nl *vpnecmp_nl_open(void)
 
 	nl->family = genl_ctrl_resolve(nl->sk, VPNECMP_GENL_NAME);
 	if (nl->family == -NLE_OBJ_NOTFOUND) {
+		struct utsname u;
+
 		fprintf(stderr, "Error: vpnecmp module not loaded (generic netlink family \"%s\" not found)\n",
 			VPNECMP_GENL_NAME);
+		if (!uname(&u))
+			vpnecmp_module_hint(stderr, u.release, "/lib/modules",
+					    "/var/lib/dkms/vpnecmp");
 		goto err;
 	}
 	if (nl->family < 0) {

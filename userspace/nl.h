@@ -9,6 +9,7 @@
 #define _VPNECMP_NL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 #include <linux/vpnecmp.h>
@@ -41,6 +42,9 @@ typedef void (*vpnecmp_member_fn)(const struct vpnecmp_member *m, void *arg);
  * Socket and family.  Errors are printed; NULL means exit status 1.
  */
 struct vpnecmp_nl *vpnecmp_nl_open(void);
+/* What to do when the module is not loaded (printed by vpnecmp_nl_open). */
+void vpnecmp_module_hint(FILE *f, const char *release, const char *moddir,
+			 const char *dkmsdir);
 void vpnecmp_nl_close(struct vpnecmp_nl *nl);
 
 /*

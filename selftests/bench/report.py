@@ -160,8 +160,7 @@ def kernel_sections(k, d):
         for mode in ("vpnecmp", "static"):
             r = loss.get(f"loss-{sc}-{mode}")
             if not r or "sent" not in r:
-                md.append(f"| {desc} | {mode} | not measured"
-                          f"{' (prober: vpnecmp daemon, issue 4)' if sc == 'probe' else ''}"
+                md.append(f"| {desc} | {mode} | not measured in this run"
                           " | | | | | | | | | | |")
                 continue
             last = fmt(r.get("fault_to_last_loss_ms"), 1)

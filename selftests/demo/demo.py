@@ -7,7 +7,8 @@
 # (IP_PKTINFO).  At FAULT s tunnel 1 fails (FAULT_CMD), at RESTORE s it
 # comes back (RESTORE_CMD).  The run is done twice: with vpnecmp managing the group, and
 # without (a static group, as on a gateway today).  Prints a timeline and
-# writes per-100 ms packet counts per tunnel for the plot.
+# writes per-100 ms packet counts per tunnel, and the packets lost, for the
+# plot.
 #
 # usage: demo.py CGW LAN AWS OUTDIR FAULT_CMD RESTORE_CMD VPNECMP UNMANAGE_CMD
 #                [FAULT_TEXT RESTORE_TEXT]
@@ -135,11 +136,16 @@ def run_phase(name, cgw, lan, aws, del_cmd, add_cmd, vpnecmp, managed):
     moved_t2 = [f for f in on_t2 if after.get(f, {t2}) != {t2}]
     on_t1 = [f for f, i in before.items() if i == t1]
     # the last round with a loss, by the time the sender sent it
+    # and the packets lost per BIN, by the time the sender sent them
     last_loss = None
+    lost_bins = {}
     for seq in range(rounds):
-        if any((sport, seq) not in got
-               for sport in range(30000, 30000 + FLOWS)):
+        n = sum((sport, seq) not in got
+                for sport in range(30000, 30000 + FLOWS))
+        if n:
             last_loss = (round_ns[seq] - start_ns) / 1e9
+            b = int((round_ns[seq] - start_ns) / 1e9 / BIN)
+            lost_bins[b] = lost_bins.get(b, 0) + n
     bins = {}
     for ts, _, _, ifi in recs:
         b = int((ts - start_ns) / 1e9 / BIN)
@@ -151,7 +157,7 @@ def run_phase(name, cgw, lan, aws, del_cmd, add_cmd, vpnecmp, managed):
                 restore_ns=restore_ns, start_ns=start_ns, on_t1=len(on_t1),
                 rate=rounds / DURATION,
                 on_t2=len(on_t2), moved_t2=len(moved_t2), last_loss=last_loss,
-                events=events, bins=bins)
+                events=events, bins=bins, lost_bins=lost_bins)
 
 
 def rel(ns, start_ns):
@@ -221,10 +227,11 @@ def main():
                   f"{b['lost']} without.\n")
     for p, tag in zip(phases, ("with", "without")):
         with open(os.path.join(outdir, f"packets-{tag}.dat"), "w") as f:
-            f.write("# t_s tunnel1 tunnel2 (packets per 100 ms)\n")
+            f.write("# t_s tunnel1 tunnel2 lost (packets per 100 ms: received "
+                    "through each tunnel, and lost, by the time they were sent)\n")
             for b in range(int(DURATION / BIN) + 1):
                 c = p["bins"].get(b, [0, 0])
-                f.write(f"{b * BIN:.1f} {c[0]} {c[1]}\n")
+                f.write(f"{b * BIN:.1f} {c[0]} {c[1]} {p['lost_bins'].get(b, 0)}\n")
     print(open(os.path.join(outdir, "timeline.txt")).read())
     return 0
 

@@ -9,7 +9,8 @@
 # A failure means a packager or an operator gets a different set of files
 # than documented in README and the Makefile (a man page, the unit or the
 # modprobe.d/modules-load.d files missing, files outside PREFIX/DESTDIR, the
-# unit starting a CLI at the wrong path), that "make uninstall" leaves files
+# unit starting a CLI at the wrong path or pointing its Documentation= at
+# pages or files that are not installed), that "make uninstall" leaves files
 # behind, or that it deletes the operator's own configuration in
 # /etc/vpnecmp.
 
@@ -51,6 +52,13 @@ expected() {
 		done
 		[ -f "$SRCDIR/systemd/vpnecmp.service" ] &&
 			echo "$p/lib/systemd/system/vpnecmp.service"
+		echo "$p/share/bash-completion/completions/vpnecmp"
+		echo "$p/share/doc/vpnecmp/README"
+		for f in "$SRCDIR"/Documentation/*.rst; do
+			echo "$p/share/doc/vpnecmp/${f##*/}"
+		done
+		(cd "$SRCDIR/Documentation" && find examples -type f) |
+			sed "s|^|$p/share/doc/vpnecmp/|"
 		echo "/lib/modules/$kver/updates/vpnecmp.ko"
 	} | sort
 }
@@ -88,8 +96,28 @@ if [ -f "$SRCDIR/systemd/vpnecmp.service" ]; then
 	grep -q '/usr/local/sbin/vpnecmp' \
 		"$tmp/root-usr-local/usr/local/lib/systemd/system/vpnecmp.service"
 	check_err $? "PREFIX=/usr/local: the unit does not run /usr/local/sbin/vpnecmp"
+	# Every Documentation= target is installed (man:PAGE(N), file:PATH).
+	for prefix in /usr /usr/local; do
+		r=$tmp/root${prefix//\//-}
+		docs=$(sed -n 's/^Documentation=//p' "$r$prefix/lib/systemd/system/vpnecmp.service")
+		[ -n "$docs" ]
+		check_err $? "PREFIX=$prefix: the unit has no Documentation="
+		for ref in $docs; do
+			case $ref in
+			man:*)
+				page=${ref#man:}
+				sec=${page##*(}
+				sec=${sec%)}
+				page="$prefix/share/man/man$sec/${page%%(*}.$sec" ;;
+			file:*) page=${ref#file:} ;;
+			*) page=$ref ;;
+			esac
+			[ -f "$r$page" ]
+			check_err $? "PREFIX=$prefix: the unit's Documentation=$ref is not installed ($page)"
+		done
+	done
 fi
-log_test "installed files work: CLI version, module vermagic, /etc/vpnecmp mode, unit path"
+log_test "installed files work: CLI version, module vermagic, /etc/vpnecmp mode, unit path and docs"
 
 # The operator's configuration survives uninstall; the rest goes.
 echo "# mine" >"$d/etc/vpnecmp/vpnecmp.conf"

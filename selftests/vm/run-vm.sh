@@ -37,9 +37,10 @@
 # "timeout=" of selftests/settings, or a "# timeout: N" line in the script),
 # with the module already loaded unless the script has the line
 # "# vpnecmp: noload", and this environment:
-#   VPNECMP_KO  REPO/build/KVER/vpnecmp.ko ("make modules-all")
+#   VPNECMP_KO  REPO/build/KVER/vpnecmp.ko ("make modules-all"), or
+#               --module's
 #   VPNECMP     REPO/userspace/vpnecmp (built on the host; the guest runs
-#               the host's /usr, so its libraries are there)
+#               the host's /usr, so its libraries are there), or --cli's
 #   KVER, SRCDIR (the repository), PATH with /usr/sbin
 # The test fails if its exit status is not 0 or 4 (skip), it times out,
 # rmmod fails or leaves vpnecmp loaded, or the kernel log written since it
@@ -74,6 +75,11 @@ usage: ${0##*/} [OPTIONS] KERNEL [TEST...]
                     two names
   -K, --leak-check  after the tests, one more case "kmemleak": two kmemleak
                     scans, failed on leaks from the tests (debug kernels)
+  -k, --module KO   the module the runner loads instead of
+                    build/KVER/vpnecmp.ko (e.g. one DKMS built; .ko.xz too)
+  -c, --cli PATH    the CLI the tests run instead of userspace/vpnecmp
+                    (both must be under the repository or /usr: the guest
+                    sees only those)
   -v, --verbose     progress and the guest console on stderr
   -h, --help        this text
 EOF
@@ -90,6 +96,8 @@ MEM=256
 LIMIT=
 SCALE=${VPNECMP_TIMEOUT_SCALE:-1}
 LEAK_CHECK=0
+KO=
+CLI=
 APPEND=
 VERBOSE=0
 DIRNAME=
@@ -102,6 +110,8 @@ while [ $# -gt 0 ]; do
 	-T|--timeout-scale) SCALE=${2:?}; shift 2 ;;
 	-d|--dir) DIRNAME=${2:?}; shift 2 ;;
 	-K|--leak-check) LEAK_CHECK=1; shift ;;
+	-k|--module) KO=${2:?}; shift 2 ;;
+	-c|--cli) CLI=${2:?}; shift 2 ;;
 	-v|--verbose) VERBOSE=1; shift ;;
 	-h|--help) usage 0 ;;
 	--) shift; break ;;
@@ -152,6 +162,18 @@ case $DIRNAME in
 */*|.|..) die "bad state directory name '$DIRNAME'" 2 ;;
 esac
 OUT=$REPO/build/vm/${DIRNAME:-$KVER}
+# What the guest sees: the repository (same path) and the host's /usr.
+guest_path() {
+	local p
+	p=$(realpath -e "$1") || die "$1 does not exist" 2
+	case $p in
+	"$REPO"/*|"$(realpath "$REPO")"/*|/usr/*) echo "$p" ;;
+	*) die "$1 is neither under $REPO nor /usr: the guest cannot see it" 2 ;;
+	esac
+}
+[ -n "$KO" ] && KO=$(guest_path "$KO")
+[ -n "$CLI" ] && CLI=$(guest_path "$CLI")
+: "${KO:=$REPO/build/$KVER/vpnecmp.ko}" "${CLI:=$REPO/userspace/vpnecmp}"
 for cmd in qemu-system-x86_64 busybox cpio modprobe timeout flock; do
 	command -v "$cmd" >/dev/null || die "$cmd is missing"
 done
@@ -351,8 +373,8 @@ rm -f "$RESULTS" "$CURRENT" "$CONSOLE"
 	printf 'KVER=%q\n' "$KVER"
 	printf 'SRCDIR=%q\n' "$REPO"
 	printf 'OUTDIR=%q\n' "$OUT"
-	printf 'VPNECMP_KO=%q\n' "$REPO/build/$KVER/vpnecmp.ko"
-	printf 'VPNECMP=%q\n' "$REPO/userspace/vpnecmp"
+	printf 'VPNECMP_KO=%q\n' "$KO"
+	printf 'VPNECMP=%q\n' "$CLI"
 	printf 'VPNECMP_TIMEOUT_SCALE=%q\n' "$SCALE"
 	printf 'TESTS=('
 	printf '%q ' "${entries[@]}"

@@ -7,6 +7,8 @@
  * by "make check".
  */
 #define _GNU_SOURCE
+#include <sys/stat.h>
+
 #include "../nl.c"
 #include "../obj.c"
 #include "../waiting.c"
@@ -903,6 +905,71 @@ static void check_verdict(void)
 	vd_conf_free(&c);
 }
 
+/* hint_case: vpnecmp_module_hint()'s advice must contain WANT. */
+static void hint_case(const char *what, const char *moddir, const char *dkmsdir,
+		      const char *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	vpnecmp_module_hint(f, "6.12.0-test", moddir, dkmsdir);
+	fclose(f);
+	if (!strstr(buf, want)) {
+		printf("not ok - module hint, %s\n--- want\n%s\n--- got\n%s---\n", what, want, buf);
+		failures++;
+	} else {
+		printf("ok - module hint, %s\n", what);
+	}
+	free(buf);
+}
+
+/*
+ * The CLI without the module: installed for the running kernel (modules.dep
+ * lists it, updates/dkms/ or updates/, compressed or not), built by DKMS
+ * for other kernels only, or not installed at all.
+ */
+static void check_module_hint(void)
+{
+	char dir[] = "/tmp/vpnecmp-unit.XXXXXX", path[256], moddir[128], dkms[128];
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		printf("not ok - module hint: mkdtemp: %s\n", strerror(errno));
+		failures++;
+		return;
+	}
+	snprintf(moddir, sizeof(moddir), "%s/modules", dir);
+	snprintf(dkms, sizeof(dkms), "%s/dkms-vpnecmp", dir);
+	snprintf(path, sizeof(path), "%s/6.12.0-test", moddir);
+	mkdir(moddir, 0755);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/6.12.0-test/modules.dep", moddir);
+
+	f = fopen(path, "w");
+	fputs("kernel/net/ipv4/ip_vti.ko.xz: kernel/net/ipv4/ip_tunnel.ko.xz\n"
+	      "kernel/net/vpnecmp_other.ko.xz:\n", f);
+	fclose(f);
+	hint_case("nothing installed", moddir, dkms, "install the vpnecmp-dkms package");
+	mkdir(dkms, 0755);
+	hint_case("DKMS, not for this kernel", moddir, dkms,
+		  "\"dkms status vpnecmp\" shows the kernels it was built for; \"dkms autoinstall -k 6.12.0-test\"");
+	f = fopen(path, "a");
+	fputs("updates/dkms/vpnecmp.ko.xz:\n", f);
+	fclose(f);
+	hint_case("installed by DKMS", moddir, dkms, "\"modprobe vpnecmp\" (as root) loads it or says why not");
+	rmdir(dkms);
+	f = fopen(path, "w");
+	fputs("updates/vpnecmp.ko:\n", f);
+	fclose(f);
+	hint_case("installed by make install", moddir, dkms, "\"modprobe vpnecmp\" (as root)");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/6.12.0-test", moddir);
+	rmdir(path);
+	rmdir(moddir);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	check_escape("plain", "\"plain\"\n");
@@ -921,6 +988,9 @@ int main(void)
 	check_done_error();
 	check_conf();
 	check_verdict();
+}
+
+	check_module_hint();
 
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
