@@ -988,8 +988,6 @@ int main(void)
 	check_done_error();
 	check_conf();
 	check_verdict();
-}
-
 	check_module_hint();
 
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
