@@ -213,6 +213,13 @@ sla()
 	wait_members "2" || fail "t2 should carry everything while t1 is degraded"
 	expect_eq "$(path_state t1)" up "t1's state while degraded (up, one tier lower)"
 	expect_eq "$(path_field t1 tier)" 1 "t1's tier in the module while degraded"
+	# path show -s and -j carry the prober's figures and the SLA verdict
+	busywait 5000 sh -c "[ \"\$(\"$VPNECMP\" -n $CGW -j path show t1 | jq -r '.[0].probe.degraded')\" = true ]" ||
+		fail "path show -j t1: probe.degraded is not true"
+	[ "$(vx -j path show t1 | jq -r '.[0].probe.rtt_p50_us > 150000')" = true ] ||
+		fail "path show -j t1: rtt_p50_us $(vx -j path show t1 | jq -r '.[0].probe.rtt_p50_us') not above the 150 ms SLA"
+	vx -s path show t1 | grep -q '^    probe up rtt p50 .* degraded (SLA)$' ||
+		fail "path show -s t1 has no degraded probe line: $(vx -s path show t1 | tr '\n' '|')"
 	grep -q "path t2: degraded" "$DAEMON_LOG" && fail "t2 (50 ms) degraded"
 	sleep 1.5
 	expect_eq "$(metric "$prom" 'vpnecmp_probe_sla_degraded{group="g",path="t1"}')" 1 \

@@ -357,7 +357,55 @@ struct vpnecmp_path_show {
 	const char *group;
 	struct vpnecmp_waiting *waiting;
 	int nwaiting;
+	struct vpnecmp_probe_fig *probes;	/* the daemon's prober */
+	int nprobes;
 };
+
+/*
+ * The daemon prober's figures of a path (waiting.h), under "probe": RTT
+ * p50/p99 and jitter over its window, loss, the SLA verdict.  Text with
+ * -s only; JSON always, null for a path the daemon does not probe.
+ */
+static void vpnecmp_print_probe(const struct vpnecmp_path_show *show, const char *name)
+{
+	const struct vpnecmp_probe_fig *f = NULL;
+	char buf[160];
+
+	for (int i = 0; show && i < show->nprobes && !f; i++)
+		if (!strcmp(show->probes[i].name, name))
+			f = &show->probes[i];
+	if (!f) {
+		vpnecmp_print_null("probe");
+		return;
+	}
+	if (!vpnecmp_opts.stats && !vpnecmp_print_is_json())
+		return;
+	vpnecmp_open_object("probe");
+	vpnecmp_print_indent(4);
+	vpnecmp_print_string(VPNECMP_ANY, "signal", "probe %s", f->up ? "up" : "down");
+	if (f->has_rtt) {
+		snprintf(buf, sizeof(buf), "rtt p50 %.1fms p99 %.1fms jitter %.1fms",
+			 f->p50_us / 1000.0, f->p99_us / 1000.0, f->jitter_us / 1000.0);
+		vpnecmp_print_string(VPNECMP_TEXT, NULL, "%s", buf);
+		vpnecmp_print_uint(VPNECMP_JSON, "rtt_p50_us", NULL, f->p50_us);
+		vpnecmp_print_uint(VPNECMP_JSON, "rtt_p99_us", NULL, f->p99_us);
+		vpnecmp_print_uint(VPNECMP_JSON, "jitter_us", NULL, f->jitter_us);
+	} else {
+		vpnecmp_print_string(VPNECMP_TEXT, NULL, "%s", "rtt -");
+		vpnecmp_print_null("rtt_p50_us");
+		vpnecmp_print_null("rtt_p99_us");
+		vpnecmp_print_null("jitter_us");
+	}
+	snprintf(buf, sizeof(buf), "lost %u/%u", f->lost, f->samples);
+	vpnecmp_print_string(VPNECMP_TEXT, NULL, "%s", buf);
+	vpnecmp_print_uint(VPNECMP_JSON, "samples", NULL, f->samples);
+	vpnecmp_print_uint(VPNECMP_JSON, "lost", NULL, f->lost);
+	if (f->degraded)
+		vpnecmp_print_string(VPNECMP_TEXT, NULL, "%s", "degraded (SLA)");
+	vpnecmp_print_bool(VPNECMP_JSON, "degraded", NULL, f->degraded);
+	vpnecmp_print_nl();
+	vpnecmp_close_object();
+}
 
 static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 {
@@ -444,6 +492,7 @@ static int vpnecmp_path_print(uint8_t cmd, struct nlattr **tb, void *arg)
 	else
 		vpnecmp_print_null("signals_up");
 	vpnecmp_print_stats(p[VPNECMP_PATH_A_STATS]);
+	vpnecmp_print_probe(show, name);
 	vpnecmp_close_object();
 	return 0;
 }
@@ -509,6 +558,9 @@ static int vpnecmp_path_show(const struct vpnecmp_cmd *cmd, int argc, char **arg
 	show.nwaiting = vpnecmp_waiting_read(&show.waiting);
 	if (show.nwaiting < 0)
 		show.nwaiting = 0;
+	show.nprobes = vpnecmp_probes_read(&show.probes);
+	if (show.nprobes < 0)
+		show.nprobes = 0;
 	/* A path that waits may not be in the module: then "path show NAME" dumps. */
 	dump = !show.name;
 	for (int i = 0; i < show.nwaiting && show.name; i++)
@@ -518,6 +570,7 @@ static int vpnecmp_path_show(const struct vpnecmp_cmd *cmd, int argc, char **arg
 	nl = vpnecmp_nl_open();
 	if (!nl) {
 		free(show.waiting);
+		free(show.probes);
 		return VPNECMP_EXIT_ERROR;
 	}
 	req = vpnecmp_req_new(nl, VPNECMP_CMD_PATH_GET, dump);
@@ -543,6 +596,7 @@ static int vpnecmp_path_show(const struct vpnecmp_cmd *cmd, int argc, char **arg
 	vpnecmp_print_end();
 	vpnecmp_nl_close(nl);
 	free(show.waiting);
+	free(show.probes);
 	return ret ? VPNECMP_EXIT_ERROR : VPNECMP_EXIT_OK;
 }
 

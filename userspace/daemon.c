@@ -781,6 +781,7 @@ static int vd_main(const struct vpnecmp_cmd *cmd, int argc, char **argv)
 	vpnecmp_owner_remove();
 	vd_feeders_close();
 	vpnecmp_waiting_clear();
+	vpnecmp_probes_clear();
 	vd_release_signals();
 	vd_module_gone();
 	vpnecmp_ctrl_close(ctrl);

@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "waiting.h"
 
 #define VD_METRICS_PERIOD_MS	1000
 
@@ -55,6 +56,7 @@ static unsigned int vd_nhists;
 static char vd_metrics_file[256];
 static uint64_t vd_metrics_next;
 static bool vd_metrics_failed;
+static bool vd_probes_failed;
 
 static struct vd_pull_hist *vd_hist(const char *path, const char *group)
 {
@@ -234,6 +236,53 @@ static void vd_metrics_write(void)
 	vd_metrics_failed = err != 0;
 }
 
+/* The figures for "path show -s" (waiting.h), whether or not "metrics" is set. */
+struct vd_probes_pub {
+	struct vpnecmp_probe_fig *fig;
+	unsigned int n, max;
+};
+
+static void vd_probes_one(const struct vd_path *path, const struct vd_probe_stats *st,
+			  void *arg)
+{
+	struct vd_probes_pub *pub = arg;
+	struct vpnecmp_probe_fig *f, *nf;
+
+	if (pub->n == pub->max) {
+		pub->max = pub->max ? 2 * pub->max : 16;
+		nf = realloc(pub->fig, pub->max * sizeof(*nf));
+		if (!nf)
+			return;
+		pub->fig = nf;
+	}
+	f = &pub->fig[pub->n++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", path->name);
+	f->up = st->up;
+	f->degraded = st->degraded;
+	f->samples = st->fig.samples;
+	f->lost = st->fig.lost;
+	f->has_rtt = st->fig.has_rtt;
+	f->p50_us = st->fig.p50_us;
+	f->p99_us = st->fig.p99_us;
+	f->jitter_us = st->fig.jitter_us;
+}
+
+static void vd_probes_publish(void)
+{
+	struct vd_probes_pub pub = { 0 };
+	int ret;
+
+	vd_probe_foreach(vd_probes_one, &pub);
+	ret = pub.n ? vpnecmp_probes_write(pub.fig, pub.n) : 0;
+	if (!pub.n)
+		vpnecmp_probes_clear();
+	if (ret && !vd_probes_failed)
+		vd_log(4, "probes: cannot tell path show the figures: %s", strerror(-ret));
+	vd_probes_failed = ret != 0;
+	free(pub.fig);
+}
+
 static int vd_metrics_fds(int *fds, int max)
 {
 	(void)fds;
@@ -248,10 +297,17 @@ static void vd_metrics_handle(int fd)
 
 static int vd_metrics_open(struct vd_conf *conf)
 {
+	bool probed = false;
+
+	for (unsigned int i = 0; i < conf->npaths; i++)
+		probed |= conf->paths[i].probe != VD_PROBE_NONE;
 	snprintf(vd_metrics_file, sizeof(vd_metrics_file), "%s", conf->metrics);
 	vd_metrics_failed = false;
+	vd_probes_failed = false;
+	if (!probed)
+		vpnecmp_probes_clear();
 	/* the probes' first figures after the first second */
-	vd_metrics_next = vd_metrics_file[0] ? vd_now_ms() + VD_METRICS_PERIOD_MS : 0;
+	vd_metrics_next = vd_metrics_file[0] || probed ? vd_now_ms() + VD_METRICS_PERIOD_MS : 0;
 	return 0;
 }
 
@@ -270,7 +326,9 @@ static void vd_metrics_timer(uint64_t now)
 {
 	if (!vd_metrics_next || now < vd_metrics_next)
 		return;
-	vd_metrics_write();
+	vd_probes_publish();
+	if (vd_metrics_file[0])
+		vd_metrics_write();
 	vd_metrics_next = now + VD_METRICS_PERIOD_MS;
 }
 

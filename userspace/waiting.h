@@ -47,4 +47,25 @@ void vpnecmp_waiting_clear(void);
  */
 int vpnecmp_waiting_read(struct vpnecmp_waiting **w);
 
+/*
+ * The prober's figures of each probed path, RUNDIR/probes.INODE, rewritten
+ * once a second while the daemon probes (removed when it stops): for
+ * "path show -s" and -j.  Same rules as the waiting list.
+ */
+struct vpnecmp_probe_fig {
+	char name[VPNECMP_NAME_MAX];
+	bool up;		/* the probe signal the daemon feeds */
+	bool degraded;		/* worse than its SLA: one tier lower */
+	uint32_t samples;	/* probes judged in the window */
+	uint32_t lost;		/* of those, lost */
+	bool has_rtt;		/* some probe of the window was answered */
+	uint32_t p50_us;
+	uint32_t p99_us;
+	uint32_t jitter_us;
+};
+
+int vpnecmp_probes_write(const struct vpnecmp_probe_fig *f, unsigned int n);
+void vpnecmp_probes_clear(void);
+int vpnecmp_probes_read(struct vpnecmp_probe_fig **f);
+
 #endif /* _VPNECMP_WAITING_H */

@@ -309,9 +309,46 @@ static void check_path(void)
 	       "      \"packets\": 10,\n"
 	       "      \"sa_adds\": 2,\n"
 	       "      \"sa_dels\": 1\n"
-	       "    }\n"
+	       "    },\n"
+	       "    \"probe\": null\n"
 	       "  }\n"
 	       "]\n");
+
+	/* the daemon prober's figures, with -s and in JSON */
+	{
+		struct vpnecmp_probe_fig fig = {
+			.name = "t1", .up = true, .degraded = true, .samples = 100, .lost = 3,
+			.has_rtt = true, .p50_us = 12300, .p99_us = 20100, .jitter_us = 800,
+		};
+		struct vpnecmp_path_show probed = { .probes = &fig, .nprobes = 1 };
+
+		vpnecmp_opts.stats = 1;
+		capture(false, false);
+		feed(path_reply(false, 1, "g1"), vpnecmp_path_print, &probed);
+		vpnecmp_opts.stats = 0;
+		fclose(out);
+		if (!strstr(out_buf, "\n    probe up rtt p50 12.3ms p99 20.1ms jitter 0.8ms lost 3/100 degraded (SLA)\n")) {
+			printf("not ok - path -s with probe figures\n--- got\n%s---\n", out_buf);
+			failures++;
+		} else {
+			printf("ok - path -s with probe figures\n");
+		}
+		free(out_buf);
+		out_buf = NULL;
+		capture(true, false);
+		feed(path_reply(false, 1, "g1"), vpnecmp_path_print, &probed);
+		vpnecmp_print_end();
+		fclose(out);
+		if (!strstr(out_buf, "\"probe\":{\"signal\":\"up\",\"rtt_p50_us\":12300,\"rtt_p99_us\":20100,"
+				     "\"jitter_us\":800,\"samples\":100,\"lost\":3,\"degraded\":true}")) {
+			printf("not ok - path json with probe figures\n--- got\n%s---\n", out_buf);
+			failures++;
+		} else {
+			printf("ok - path json with probe figures\n");
+		}
+		free(out_buf);
+		out_buf = NULL;
+	}
 }
 
 static struct nl_msg *path_ntf(void)
