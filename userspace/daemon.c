@@ -298,23 +298,20 @@ static struct vd_group *vd_group_by_name(const char *name)
 
 static int vd_group_state_cb(uint8_t cmd, struct nlattr **tb, void *arg)
 {
-	struct nlattr *g[VPNECMP_GROUP_A_MAX + 1];
+	struct vpnecmp_group_obj o;
 	bool *seen = arg;
 	struct vd_group *grp;
-	uint32_t state;
 
 	(void)cmd;
-	if (!tb[VPNECMP_A_GROUP] || vpnecmp_nl_parse(g, VPNECMP_NEST_GROUP, tb[VPNECMP_A_GROUP]) ||
-	    !g[VPNECMP_GROUP_A_NAME] || !g[VPNECMP_GROUP_A_STATE])
+	if (vpnecmp_group_decode(tb[VPNECMP_A_GROUP], &o) || !(o.has & VPNECMP_GROUP_HAS_STATE))
 		return 0;
-	grp = vd_group_by_name(vpnecmp_attr_str(g[VPNECMP_GROUP_A_NAME]));
+	grp = vd_group_by_name(o.name);
 	if (!grp)
 		return 0;
 	seen[grp - vd_cur->groups] = true;
-	state = vpnecmp_attr_u32(g[VPNECMP_GROUP_A_STATE]);
 	/* error: the members are as before the failed replace; keep the value */
-	if (state != VPNECMP_GROUP_ERROR)
-		vd_vrrp_group(grp, state != VPNECMP_GROUP_ACTIVE);
+	if (o.state != VPNECMP_GROUP_ERROR)
+		vd_vrrp_group(grp, o.state != VPNECMP_GROUP_ACTIVE);
 	return 0;
 }
 

@@ -124,6 +124,10 @@ int vpnecmp_group_decode(const struct nlattr *nest, struct vpnecmp_group_obj *g)
 		g->hold_up = vpnecmp_attr_u32(a[VPNECMP_GROUP_A_HOLD_UP_MS]);
 		g->has |= VPNECMP_GROUP_HAS_HOLD_UP;
 	}
+	if (a[VPNECMP_GROUP_A_STATE]) {
+		g->state = vpnecmp_attr_u32(a[VPNECMP_GROUP_A_STATE]);
+		g->has |= VPNECMP_GROUP_HAS_STATE;
+	}
 	return 0;
 }
 

@@ -32,6 +32,7 @@ enum {
 	VPNECMP_GROUP_HAS_ALL_DOWN	= 1U << 2,	/* with fallback if FALLBACK */
 	VPNECMP_GROUP_HAS_PREEMPT	= 1U << 3,
 	VPNECMP_GROUP_HAS_HOLD_UP	= 1U << 4,
+	VPNECMP_GROUP_HAS_STATE		= 1U << 5,	/* answers only */
 };
 
 struct vpnecmp_group_obj {
@@ -43,6 +44,7 @@ struct vpnecmp_group_obj {
 	uint32_t fallback;	/* nexthop id, for VPNECMP_ALL_DOWN_FALLBACK */
 	bool preempt;
 	uint32_t hold_up;	/* ms */
+	uint32_t state;		/* answers only: enum vpnecmp_group_state */
 };
 
 /*
