@@ -27,7 +27,9 @@ snapshot()
 {
 	{
 		vx -j group show | jq -c '[.[] | {name, nhid, all_down, preempt, hold_up_ms}]'
-		vx -j path show | jq -c '[.[] | {name, group, dev, nhid, weight, tier, signals, hold_up_ms}]'
+		# the module's paths (path show also lists those the daemon waits to add)
+		vx -j path show | jq -c '[.[] | select(.state != "waiting") |
+			{name, group, dev, nhid, weight, tier, signals, hold_up_ms}]'
 	}
 }
 
