@@ -155,7 +155,8 @@ tunnel_comes_later()
 	esac
 	vx -br path show | grep -Eq '^t3 +g +waiting +device' ||
 		fail "-br path show: no waiting line for t3: '$(vx -br path show)'"
-	vx stats prometheus | grep -q '^vpnecmp_path_waiting{group="g",path="t3",for="device"} 1$' ||
+	# (-n adds a netns label first)
+	vx stats prometheus | grep -q '^vpnecmp_path_waiting{.*group="g",path="t3",for="device"} 1$' ||
 		fail "no vpnecmp_path_waiting sample for t3"
 
 	# the tunnel and its nexthop come up: t3 is added, no SIGHUP
