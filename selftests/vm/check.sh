@@ -18,11 +18,11 @@
 # full suite on the 6.12 series only (ONE_SERIES).  TESTs given on the
 # command line run on every kernel instead.
 # Each kernel gets one guest (run-vm.sh), JOBS guests at a time (default:
-# the number of CPUs, each guest -smp SMP, default 2, or $VPNECMP_SMP), full
-# suites first; the one-kernel scenarios are a guest of their own on the
-# 6.12 kernel ("KVER+one", state in build/vm/KVER+one/), started after the
-# full suites, so that it runs beside the other kernels rather than after
-# 6.12's suite.  Two vCPUs (multi-threaded TCG) so that races.sh really runs
+# the number of CPUs, each guest -smp SMP, default 2, or $VPNECMP_SMP).
+# The one-kernel scenarios are a guest of their own on the 6.12 kernel
+# ("KVER+one", state in build/vm/KVER+one/), started first as the longest
+# guest, then the full suites, then the core suites: the slots stay busy
+# to the end.  Two vCPUs (multi-threaded TCG) so that races.sh really runs
 # the module's contexts in parallel within the one guest boot per kernel.
 # A series with no kernel is reported as one skipped case with the reason
 # (for sid, build/kernels/sid.unavailable when scripts/sid-kernel.sh
@@ -147,8 +147,10 @@ is_core() {
 	[[ $CORE_SERIES == *" $1 "* ]]
 }
 
-# Run the guests, at most JOBS at a time: the full suites, the one-kernel
-# scenarios ("KVER+one"), then the core suites.
+# Run the guests, at most JOBS at a time: the one-kernel scenarios
+# ("KVER+one", the longest guest) first, so that the other slots take the
+# full suites and then the core suites beside it, then the full suites,
+# then the core suites.
 declare -A series_of
 one_job=
 jobs=()
@@ -160,7 +162,7 @@ for i in "${!kernels[@]}"; do
 		one_job=${kernels[i]}
 	fi
 done
-[ -n "$one_job" ] && jobs+=("$one_job+one")
+[ -n "$one_job" ] && jobs=("$one_job+one" "${jobs[@]}")
 for i in "${!kernels[@]}"; do
 	is_core "${kseries[i]}" && jobs+=("${kernels[i]}")
 done
