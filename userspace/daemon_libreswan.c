@@ -246,11 +246,15 @@ static int ls_open(struct vd_conf *conf)
 
 static void ls_close(void)
 {
-	/* a whack still running is killed, its output dropped */
-	if (ls_pid > 0 && !ls_reap_at)
+	/*
+	 * A whack still running is killed, its output dropped; also one that
+	 * closed its output but has not exited (a hung whack must not hold up
+	 * a reload or the stop).  Not reaped yet, the pid is still ours.
+	 */
+	if (ls_pid > 0) {
 		kill(ls_pid, SIGKILL);
-	if (ls_pid > 0)
 		waitpid(ls_pid, NULL, 0);
+	}
 	ls_pid = -1;
 	ls_child_close();
 	ls_next = ls_kill_at = ls_reap_at = 0;
